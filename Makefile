@@ -66,7 +66,7 @@ DEPS_STAMP := build/.deps-stamp
 .DEFAULT_GOAL := all
 .PHONY: all check check-run demo bench lint deps clean test-asan help
 
-PARTS := rtl sim firmware hostlib driver/vfio driver/xdp agent cli tests bench
+PARTS := rtl sim sim/card firmware hostlib driver/vfio driver/xdp agent cli
 -include $(addsuffix /part.mk,$(PARTS))
 
 # ---- the ipsecha CLI: one binary, subcommands register themselves (cli/cmd_*.c)
