@@ -8,6 +8,7 @@
 #include "ikc_prf.h"
 #include "ikc_ke.h"
 #include "ikc_kdf.h"
+#include "ikc_cipher.h"
 #include "ikc_sk.h"
 #include "ikc_auth.h"
 
