@@ -124,9 +124,11 @@ int ipsecha_vfio_mode_parse(const char *s, enum ipsecha_vfio_mode *mode);
 
 /* Identity check run on the mapped card BAR before open succeeds. Returns 0
  * when the BAR holds an identity block this host accepts, -EPROTO when it
- * holds none (cause IDENTITY_ABSENT), any other negative errno when it holds
- * one that is refused, e.g. a different ABI major version (cause
- * IDENTITY_VERSION). Writes a one-line reason into msg on failure. */
+ * holds none (cause IDENTITY_ABSENT), -ENOSPC when the card's window is
+ * larger than the BAR (cause BAR_TOO_SMALL), any other negative errno when
+ * it holds one that is refused, e.g. a different ABI major version (cause
+ * IDENTITY_VERSION). Writes a one-line reason into msg on failure.
+ * vfio_card.h provides the check for the ipsecha card ABI. */
 typedef int (*ipsecha_vfio_identity_fn)(const volatile void *bar, size_t len,
 					void *arg, char *msg, size_t msglen);
 

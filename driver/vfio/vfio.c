@@ -776,6 +776,9 @@ static int setup_device(struct ipsecha_vfio *dev, struct target *t,
 				    why[0] ? why : "bad magic",
 				    id->kind == IPSECHA_VFIO_KIND_IVSHMEM ?
 				    " (is ipsecha-card-sim attached to this ivshmem device?)" : "");
+		if (err == -ENOSPC)
+			return fail(d, err, IPSECHA_VFIO_E_BAR_TOO_SMALL, "%s: BAR%d: %s", who,
+				    id->card_bar, why[0] ? why : "smaller than the card's window");
 		if (err)
 			return fail(d, err < 0 ? err : -EPROTO, IPSECHA_VFIO_E_IDENTITY_VERSION,
 				    "%s: card identity refused: %s", who,

@@ -18,9 +18,13 @@
 
 #include <cmocka.h>
 
+#include "driver/vfio/hl_vfio.h"
 #include "driver/vfio/ipsecha_vfio.h"
+#include "driver/vfio/vfio_card.h"
 #include "driver/vfio/vfio_compat.h"
 #include "fake_kernel.h"
+#include "hl_internal.h"
+#include "ipsecha_card_abi.h"
 
 #define BAR2 (1u << 20)
 #define BDF "0000:00:03.0"
@@ -906,7 +910,189 @@ static void t_sweep_cdev(void **state)
 	sweep(IPSECHA_VFIO_MODE_CDEV);
 }
 
+
+/* ---- the card-ABI identity check ---------------------------------------------- */
+
+static void t_card_identity(void **state)
+{
+	static const unsigned want12[2] = { 1, 2 };
+	static struct {
+		uint32_t magic, state, bar_size;
+		uint16_t major, minor;
+		size_t len;
+		const unsigned *want;
+		int expect;
+		const char *needle;
+	} cases[] = {
+		{ ICA_MAGIC, ICA_STATE_READY, ICA_BAR_SIZE, ICA_ABI_MAJOR, ICA_ABI_MINOR, ICA_BAR_SIZE, NULL, 0, NULL },
+		{ ICA_MAGIC, ICA_STATE_READY, ICA_BAR_SIZE, ICA_ABI_MAJOR, ICA_ABI_MINOR + 3, ICA_BAR_SIZE, NULL, 0, NULL },
+		{ 0, ICA_STATE_OFF, 0, 0, 0, ICA_BAR_SIZE, NULL, -EPROTO, "magic 0x00000000" },
+		{ 0xdeadbeef, ICA_STATE_READY, ICA_BAR_SIZE, 1, 0, ICA_BAR_SIZE, NULL, -EPROTO, "0xdeadbeef" },
+		{ 0, ICA_STATE_BOOTING, 0, 0, 0, ICA_BAR_SIZE, NULL, 0, NULL }, /* libipsecha waits */
+		{ ICA_MAGIC, ICA_STATE_READY, ICA_BAR_SIZE, ICA_ABI_MAJOR + 1, 0, ICA_BAR_SIZE, NULL, -EPROTONOSUPPORT, "card ABI 2.0" },
+		{ ICA_MAGIC, ICA_STATE_READY, ICA_BAR_SIZE, 1, 0, ICA_BAR_SIZE, NULL, -EPROTONOSUPPORT, "minor >= 2" },
+		{ ICA_MAGIC, ICA_STATE_READY, ICA_BAR_SIZE, 1, 3, ICA_BAR_SIZE, NULL, 0, NULL },
+		{ ICA_MAGIC, ICA_STATE_READY, ICA_BAR_SIZE, ICA_ABI_MAJOR, ICA_ABI_MINOR, 65536, NULL, -ENOSPC, "1048576-byte BAR" },
+		{ ICA_MAGIC, ICA_STATE_READY, ICA_BAR_SIZE, ICA_ABI_MAJOR, ICA_ABI_MINOR, 128, NULL, -EPROTO, "128 bytes" },
+	};
+	struct ica_id *id = aligned_alloc(4096, ICA_BAR_SIZE);
+
+	(void)state;
+	assert_non_null(id);
+	cases[6].want = cases[7].want = want12;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char msg[200] = "";
+		int r;
+
+		memset(id, 0, sizeof(*id));
+		id->magic = cases[i].magic;
+		id->state = cases[i].state;
+		id->bar_size = cases[i].bar_size;
+		id->abi_major = cases[i].major;
+		id->abi_minor = cases[i].minor;
+		r = ipsecha_vfio_check_card_identity(id, cases[i].len, (void *)cases[i].want,
+						     msg, sizeof(msg));
+		if (r != cases[i].expect || (cases[i].needle && !strstr(msg, cases[i].needle)))
+			print_error("case %zu: got %d \"%s\"\n", i, r, msg);
+		assert_int_equal(r, cases[i].expect);
+		if (cases[i].needle)
+			assert_non_null(strstr(msg, cases[i].needle));
+	}
+	assert_int_equal(ipsecha_vfio_check_card_identity(NULL, 0, NULL, (char[8]){0}, 8), -EPROTO);
+	free(id);
+}
+
+/* ---- the libipsecha vfio: backend, over the fake kernel ----------------------------- */
+
+static int setup_backend(void **state)
+{
+	struct ica_id *id;
+
+	(void)state;
+	fk_init_ivshmem(&fk, ICA_BAR_SIZE, false);
+	fk_finalize(&fk);
+	id = (struct ica_id *)fk.dev[0].r[2].mem;
+	id->magic = ICA_MAGIC;
+	id->abi_major = ICA_ABI_MAJOR;
+	id->abi_minor = ICA_ABI_MINOR;
+	id->bar_size = ICA_BAR_SIZE;
+	id->state = ICA_STATE_READY;
+	fk.dev[0].r[0].mem[IPSECHA_IVSHMEM_REG_IVPOSITION] = 4;
+	ipsecha_vfio_backend_set_sys(&fk.sys);
+	setenv("IPSECHA_VFIO_QUIET", "1", 1);
+	unsetenv("IPSECHA_VFIO_MODE");
+	return 0;
+}
+
+static int teardown_backend(void **state)
+{
+	ipsecha_vfio_backend_set_sys(NULL);
+	unsetenv("IPSECHA_VFIO_MODE");
+	return teardown(state);
+}
+
+static void t_backend_ops(void **state)
+{
+	struct hl_dev *dev = NULL;
+	uint64_t one = 1;
+
+	(void)state;
+	assert_string_equal(hl_backend_vfio.scheme, "vfio");
+	assert_int_equal(hl_backend_vfio.open(BDF, 1000, &dev), 0);
+	assert_int_equal(ipsecha_vfio_backend_diag()->cause, IPSECHA_VFIO_OK);
+	assert_ptr_equal(dev->bar, fk.dev[0].r[2].mem);
+	assert_int_equal(dev->bar_size, ICA_BAR_SIZE);
+	assert_int_equal(dev->peer_id, 4);
+	assert_ptr_equal(dev->ops, &hl_backend_vfio);
+	/* both vectors wired */
+	assert_int_equal(fk.dev[0].irq_count, ICA_NUM_VECTORS);
+	assert_int_equal(hl_backend_vfio.irq_fd(dev, ICA_VEC_EVENT), fk.dev[0].irq_fds[1]);
+	assert_int_equal(hl_backend_vfio.irq_fd(dev, 2), -EINVAL);
+	/* doorbell: card peer 0, vector 0 -> Doorbell register */
+	assert_int_equal(hl_backend_vfio.doorbell(dev, 0, ICA_VEC_DOORBELL), 0);
+	assert_int_equal(*(uint32_t *)(fk.dev[0].r[0].mem + IPSECHA_IVSHMEM_REG_DOORBELL), 0);
+	assert_int_equal(hl_backend_vfio.doorbell(dev, 3, 1), 0);
+	assert_int_equal(*(uint32_t *)(fk.dev[0].r[0].mem + IPSECHA_IVSHMEM_REG_DOORBELL), 0x30001);
+	assert_int_equal(hl_backend_vfio.doorbell(dev, 0x10000, 0), -EINVAL);
+	/* wait: timeout, then an interrupt */
+	assert_int_equal(hl_backend_vfio.wait(dev, ICA_VEC_COMPLETION, 0), 0);
+	assert_int_equal(write(fk.dev[0].irq_fds[0], &one, 8), 8);
+	assert_int_equal(hl_backend_vfio.wait(dev, ICA_VEC_COMPLETION, 1000), 1);
+	assert_int_equal(hl_backend_vfio.wait(dev, ICA_VEC_COMPLETION, 0), 0);
+	assert_int_equal(hl_backend_vfio.wait(dev, 7, 0), -EINVAL);
+	hl_backend_vfio.close(dev);
+	hl_backend_vfio.close(NULL);
+	assert_true(fk_clean(&fk));
+}
+
+static void backend_fail(const char *arg, int err, enum ipsecha_vfio_cause cause,
+			 const char *needle)
+{
+	struct hl_dev *dev = NULL;
+	int r = hl_backend_vfio.open(arg, 1000, &dev);
+	const struct ipsecha_vfio_diag *d = ipsecha_vfio_backend_diag();
+
+	if (r != err || d->cause != cause || !strstr(d->msg, needle))
+		print_error("%s: got %d %s \"%s\"\n", arg, r, ipsecha_vfio_cause_name(d->cause), d->msg);
+	assert_int_equal(r, err);
+	assert_int_equal(d->cause, cause);
+	assert_non_null(strstr(d->msg, needle));
+	assert_null(dev);
+	assert_true(fk_clean(&fk));
+}
+
+static void t_backend_errors(void **state)
+{
+	struct ica_id *id = (struct ica_id *)fk.dev[0].r[2].mem;
+
+	(void)state;
+	backend_fail("", -EINVAL, IPSECHA_VFIO_E_ADDRESS, "vfio:DDDD");
+	backend_fail(BDF "?mode=turbo", -EINVAL, IPSECHA_VFIO_E_ADDRESS, "mode=");
+	backend_fail(BDF "?fast", -EINVAL, IPSECHA_VFIO_E_ADDRESS, "mode=");
+	backend_fail("0000:00:09.0", -ENOENT, IPSECHA_VFIO_E_NO_DEVICE, "no such PCI device");
+	/* cdev forced by URI, and by the environment, on a kernel without it */
+	backend_fail(BDF "?mode=cdev", -ENOENT, IPSECHA_VFIO_E_NO_CDEV, "CONFIG_VFIO_DEVICE_CDEV");
+	setenv("IPSECHA_VFIO_MODE", "iommufd", 1);
+	backend_fail(BDF, -ENOENT, IPSECHA_VFIO_E_NO_CDEV, "Linux 6.6+");
+	setenv("IPSECHA_VFIO_MODE", "bogus", 1);
+	backend_fail(BDF, -EINVAL, IPSECHA_VFIO_E_ADDRESS, "IPSECHA_VFIO_MODE");
+	unsetenv("IPSECHA_VFIO_MODE");
+	/* the URI's mode wins over the environment */
+	setenv("IPSECHA_VFIO_MODE", "cdev", 1);
+	{
+		struct hl_dev *dev;
+
+		assert_int_equal(hl_backend_vfio.open(BDF "?mode=legacy", 1000, &dev), 0);
+		hl_backend_vfio.close(dev);
+	}
+	unsetenv("IPSECHA_VFIO_MODE");
+	/* identity: absent -> -ENODEV, other ABI -> -EPROTO (ipsecha.h meanings) */
+	id->abi_major = ICA_ABI_MAJOR + 1;
+	backend_fail(BDF, -EPROTO, IPSECHA_VFIO_E_IDENTITY_VERSION, "card ABI 2.0");
+	id->abi_major = ICA_ABI_MAJOR;
+	id->magic = 0;
+	backend_fail(BDF, -ENODEV, IPSECHA_VFIO_E_IDENTITY_ABSENT, "ipsecha-card-sim");
+	id->magic = ICA_MAGIC;
+	id->bar_size = 2 * ICA_BAR_SIZE;
+	backend_fail(BDF, -ENODEV, IPSECHA_VFIO_E_BAR_TOO_SMALL, "2097152-byte BAR");
+	id->bar_size = ICA_BAR_SIZE;
+	/* wrong driver -> -EBUSY with the driver named */
+	fk.dev[0].driver = "ivshmem_net";
+	backend_fail(BDF, -EBUSY, IPSECHA_VFIO_E_OTHER_DRIVER, "ivshmem_net");
+	fk.dev[0].driver = "vfio-pci";
+	/* ivshmem-plain: no MSI-X */
+	fk.dev[0].msix = 0;
+	backend_fail(BDF, -ENOTSUP, IPSECHA_VFIO_E_NO_MSIX, "vectors=N");
+	fk.dev[0].msix = 2;
+	/* SET_IRQS refused after a good open: everything released */
+	fk.fail_ioctl_req = VFIO_DEVICE_SET_IRQS;
+	fk.fail_ioctl_errno = EINVAL;
+	backend_fail(BDF, -EINVAL, IPSECHA_VFIO_E_SYSCALL, "MSI-X");
+	fk.fail_ioctl_req = 0;
+}
+
 #define L(f) cmocka_unit_test_setup_teardown(f, setup_legacy, teardown)
+#define B(f) cmocka_unit_test_setup_teardown(f, setup_backend, teardown_backend)
 #define C(f) cmocka_unit_test_setup_teardown(f, setup_cdev, teardown)
 
 int main(void)
@@ -931,6 +1117,7 @@ int main(void)
 		L(t_config_access), L(t_reset), L(t_irqs), L(t_irq_failures),
 		L(t_dma_legacy), L(t_dma_legacy_avoids_msi_window), L(t_dma_legacy_no_iova_cap),
 		C(t_dma_cdev), L(t_sweep_legacy), C(t_sweep_cdev),
+		cmocka_unit_test(t_card_identity), B(t_backend_ops), B(t_backend_errors),
 	};
 
 	return cmocka_run_group_tests_name("vfio-unit", tests, NULL, NULL);

@@ -1,0 +1,212 @@
+/* hl_vfio.c — the libipsecha `vfio:` backend: a card (or QEMU's
+ * ivshmem-doorbell in front of ipsecha-card-sim) driven through vfio-pci.
+ *
+ * The backend contract (hostlib/hl_internal.h) asks for the whole card BAR
+ * mapped, our peer id, a doorbell to the card and two interrupt vectors.
+ * Through VFIO that is:
+ *   BAR        the card window (BAR2 of ivshmem, BAR0 of the card), mmapped
+ *   peer id    ivshmem: the IVPosition register (QEMU's peer id on the
+ *              card's ivshmem server); the card: 0 (one host per function)
+ *   doorbell   ivshmem: the Doorbell register, peer << 16 | vector; QEMU
+ *              turns the write into an eventfd kick of the card process
+ *   vectors    MSI-X 0 (completion) and 1 (event) routed to eventfds; the
+ *              card kicks QEMU's eventfds, QEMU raises MSI-X, vfio-pci
+ *              signals ours. */
+#include "hl_internal.h"
+#include "hl_vfio.h"
+#include "vfio_card.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct vfio_hl {
+	struct hl_dev base;
+	struct ipsecha_vfio *v;
+	int ivshmem;
+};
+
+static const struct ipsecha_vfio_sys *backend_sys;
+static _Thread_local struct ipsecha_vfio_diag last_diag;
+
+const struct ipsecha_vfio_diag *ipsecha_vfio_backend_diag(void)
+{
+	return &last_diag;
+}
+
+void ipsecha_vfio_backend_set_sys(const struct ipsecha_vfio_sys *sys)
+{
+	backend_sys = sys;
+}
+
+/* Map the VFIO library's error onto the meanings ipsecha.h documents. */
+static int hl_errno(const struct ipsecha_vfio_diag *d)
+{
+	switch (d->cause) {
+	case IPSECHA_VFIO_E_NO_DEVICE:
+		return -ENOENT;
+	case IPSECHA_VFIO_E_UNKNOWN_DEVICE:
+	case IPSECHA_VFIO_E_NOT_PCI:
+	case IPSECHA_VFIO_E_IDENTITY_ABSENT:
+	case IPSECHA_VFIO_E_BAR_MISSING:
+	case IPSECHA_VFIO_E_BAR_TOO_SMALL:
+		return -ENODEV;
+	case IPSECHA_VFIO_E_IDENTITY_VERSION:
+		return -EPROTO;
+	default:
+		return d->err;
+	}
+}
+
+static int diag_fail(int err, enum ipsecha_vfio_cause cause, const char *msg)
+{
+	last_diag.err = err;
+	last_diag.cause = cause;
+	snprintf(last_diag.msg, sizeof(last_diag.msg), "%s", msg);
+	return err;
+}
+
+static void report(void)
+{
+	if (!getenv("IPSECHA_VFIO_QUIET"))
+		fprintf(stderr, "ipsecha: vfio: %s\n", last_diag.msg);
+}
+
+static void vfio_hl_close(struct hl_dev *dev)
+{
+	struct vfio_hl *d = (struct vfio_hl *)dev;
+
+	if (!d)
+		return;
+	ipsecha_vfio_close(d->v);
+	free(d);
+}
+
+/* "ADDR[?mode=M]" -> addr, mode. */
+static int parse_arg(const char *arg, char *addr, size_t len, enum ipsecha_vfio_mode *mode)
+{
+	const char *q = strchr(arg, '?'), *env = getenv("IPSECHA_VFIO_MODE");
+	size_t n = q ? (size_t)(q - arg) : strlen(arg);
+
+	if (n == 0 || n >= len)
+		return -EINVAL;
+	memcpy(addr, arg, n);
+	addr[n] = 0;
+	*mode = IPSECHA_VFIO_MODE_AUTO;
+	if (q) {
+		if (strncmp(q, "?mode=", 6))
+			return -EINVAL;
+		return ipsecha_vfio_mode_parse(q + 6, mode);
+	}
+	if (env && *env)
+		return ipsecha_vfio_mode_parse(env, mode);
+	return 0;
+}
+
+static int vfio_hl_open(const char *arg, int timeout_ms, struct hl_dev **out)
+{
+	struct vfio_hl *d;
+	enum ipsecha_vfio_mode mode;
+	char addr[128];
+	size_t len;
+	int err, pos;
+
+	(void)timeout_ms; /* VFIO opens do not wait; libipsecha waits for READY */
+	memset(&last_diag, 0, sizeof(last_diag));
+	if (parse_arg(arg, addr, sizeof(addr), &mode)) {
+		diag_fail(-EINVAL, IPSECHA_VFIO_E_ADDRESS,
+			  "bad vfio: address (vfio:DDDD:BB:DD.F or vfio:/dev/vfio/devices/vfioN, "
+			  "optionally ?mode=legacy|cdev|auto; or a bad $IPSECHA_VFIO_MODE)");
+		report();
+		return -EINVAL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return diag_fail(-ENOMEM, IPSECHA_VFIO_E_NOMEM, "out of memory");
+	{
+		IPSECHA_VFIO_OPTS(o, .mode = mode, .sys = backend_sys,
+				  .min_card_bar = sizeof(struct ica_id),
+				  .irq_vectors = ICA_NUM_VECTORS,
+				  .check_identity = ipsecha_vfio_check_card_identity);
+
+		err = ipsecha_vfio_open(addr, &o, &d->v, &last_diag);
+	}
+	if (err) {
+		free(d);
+		report();
+		return hl_errno(&last_diag);
+	}
+	d->base.ops = &hl_backend_vfio;
+	d->base.bar = (uint8_t *)(uintptr_t)ipsecha_vfio_card_bar(d->v, &len);
+	d->base.bar_size = len;
+	d->ivshmem = ipsecha_vfio_get_info(d->v)->id->kind == IPSECHA_VFIO_KIND_IVSHMEM;
+	if (d->ivshmem) {
+		pos = ipsecha_vfio_ivshmem_position(d->v);
+		if (pos < 0 || pos > 0xffff) {
+			err = pos < 0 ? pos : -ERANGE;
+			snprintf(last_diag.msg, sizeof(last_diag.msg),
+				 "%s: reading IVPosition: %s", addr, strerror(-err));
+			goto fail;
+		}
+		d->base.peer_id = (uint32_t)pos;
+	}
+	err = ipsecha_vfio_irq_enable(d->v, ICA_NUM_VECTORS);
+	if (err) {
+		snprintf(last_diag.msg, sizeof(last_diag.msg),
+			 "%s: routing MSI-X vectors to eventfds: %s", addr, strerror(-err));
+		goto fail;
+	}
+	*out = &d->base;
+	return 0;
+fail:
+	last_diag.err = err;
+	last_diag.cause = IPSECHA_VFIO_E_SYSCALL;
+	report();
+	vfio_hl_close(&d->base);
+	return err;
+}
+
+static int vfio_hl_doorbell(struct hl_dev *dev, uint32_t peer, uint32_t vec)
+{
+	struct vfio_hl *d = (struct vfio_hl *)dev;
+
+	if (peer > 0xffff || vec > 0xffff)
+		return -EINVAL;
+	/* The card's firmware polls its queues; on the card itself the
+	 * doorbell only shortens the wait (the ABI has no MMIO doorbell
+	 * register yet, see docs/vfio.md). */
+	if (!d->ivshmem)
+		return 0;
+	return ipsecha_vfio_ivshmem_ring(d->v, (uint16_t)peer, (uint16_t)vec);
+}
+
+static int vfio_hl_wait(struct hl_dev *dev, uint32_t vec, int timeout_ms)
+{
+	struct vfio_hl *d = (struct vfio_hl *)dev;
+	int64_t r = ipsecha_vfio_irq_wait(d->v, vec, timeout_ms);
+
+	if (r == -ETIMEDOUT)
+		return 0;
+	if (r == -EINTR)
+		return 0;
+	return r < 0 ? (int)r : 1;
+}
+
+static int vfio_hl_irq_fd(struct hl_dev *dev, uint32_t vec)
+{
+	struct vfio_hl *d = (struct vfio_hl *)dev;
+
+	return ipsecha_vfio_irq_fd(d->v, vec);
+}
+
+const struct hl_backend_ops hl_backend_vfio = {
+	.scheme = "vfio",
+	.open = vfio_hl_open,
+	.close = vfio_hl_close,
+	.doorbell = vfio_hl_doorbell,
+	.wait = vfio_hl_wait,
+	.irq_fd = vfio_hl_irq_fd,
+};
