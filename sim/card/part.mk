@@ -16,7 +16,7 @@ CS_LIBS      :=
 CS_LDLIBS    :=
 CS_LINK      := $(CC)
 CS_INC       := -I$(TOP)/firmware/include -I$(TOP)/firmware -I$(TOP)/sim/card \
-                -I$(TOP)/tests/firmware -I$(TOP)/sim/include $(ISQ_INC) $(ISQ_GOLDEN_INC) $(ISQ_TB_INC)
+                -I$(TOP)/tests/firmware -I$(TOP)/sim/include $(ISQ_SIM_INC) $(ISQ_TB_INC)
 
 ifneq ($(strip $(ISQ_TB_LIB)),)
 CS_SRCS   += sim/card/cs_engine_rtl.c
