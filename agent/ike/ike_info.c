@@ -1,0 +1,146 @@
+/* ike_info.c — INFORMATIONAL exchanges (RFC 7296 §1.4): liveness checks
+ * (DPD, §2.4), DELETE of Child SAs and IKE SAs (§1.4.1) with the collision
+ * rules of §2.25, notifies; and the end of exchanges that failed. */
+#include "ike_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEL 64
+
+int ike_info_start(struct ike_sa *sa, enum xk kind, uint32_t child_spi)
+{
+	uint8_t plain[64];
+	struct ikm_builder b;
+	struct ike_xchg *x;
+
+	ikm_build_chain(&b, plain, sizeof(plain));
+	if (kind == XK_CHILD_DELETE) {
+		struct ike_child *c = ike_child_by_in(sa, child_spi);
+		uint8_t spi[4];
+
+		if (!c || c->state == CH_DELETING || ike_xchg_find(sa, XK_CHILD_DELETE, child_spi))
+			return -EALREADY;
+		/* §3.11: ESP SPIs in a Delete are the sender's inbound SPIs. */
+		put_be32(spi, c->spi_in);
+		ikm_build_delete(&b, PROTO_ESP, 4, spi, 1);
+		c->state = CH_DELETING;
+		SA_LOG(sa, IKE_LOG_INFO, "deleting CHILD_SA %u (%08x_i)", c->id, c->spi_in);
+	} else if (kind == XK_IKE_DELETE) {
+		if (ike_xchg_outstanding(sa, XK_IKE_DELETE))
+			return -EALREADY;
+		/* §3.11: "Deletion of the IKE SA is indicated by a protocol ID
+		 * of 1 (IKE) but no SPIs." */
+		ikm_build_delete(&b, PROTO_IKE, 0, NULL, 0);
+		if (sa->state == IKE_S_ESTABLISHED)
+			sa->state = IKE_S_DELETING;
+		SA_LOG(sa, IKE_LOG_INFO, "deleting IKE SA");
+	} else if (kind == XK_DPD) {
+		if (ike_xchg_outstanding(sa, XK_DPD))
+			return -EALREADY;
+		SA_LOG(sa, IKE_LOG_DEBUG, "sending DPD");
+	}
+	x = ike_xchg_new(kind);
+	if (!x)
+		return -ENOMEM;
+	x->child_spi = child_spi;
+	return ike_send_request(sa, x, INFORMATIONAL, &b);
+}
+
+void ike_info_on_request(struct ike_sa *sa, struct ikm_msg *m)
+{
+	static uint8_t plain[IKE_MSG_BUF];
+	struct ike_engine *e = sa->e;
+	struct ikm_builder b;
+	uint8_t spis[MAX_DEL * 4];
+	uint16_t n_spis = 0;
+	bool del_ike = false;
+
+	if (sa->state == IKE_S_INIT_R || sa->state == IKE_S_INIT_I || sa->state == IKE_S_AUTH_I) {
+		e->st.drop_other++;
+		return;
+	}
+	ikm_build_chain(&b, plain, sizeof(plain));
+	if (e->env.ext && e->env.ext->info_request &&
+	    e->env.ext->info_request(e->env.ext_ctx, sa, m, &b))
+		return;   /* consumed by the extension (e.g. RFC 6311 sync) */
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct ikm_payload *p = &m->pl[i];
+
+		if (p->type == PT_D && p->u.d.proto == PROTO_IKE) {
+			del_ike = true;
+		} else if (p->type == PT_D && p->u.d.proto == PROTO_ESP) {
+			for (unsigned k = 0; k < p->u.d.n_spi; k++) {
+				struct ike_child *c = ike_child_by_out(sa, get_be32(p->u.d.spis + 4 * k));
+
+				/* §2.25.1: "If a peer receives a request to close a
+				 * Child SA that it is currently trying to close, it
+				 * SHOULD reply without a Delete payload"; one it does
+				 * not know: the same. */
+				if (!c)
+					continue;
+				if (c->state != CH_DELETING && n_spis < MAX_DEL)
+					put_be32(spis + 4 * n_spis++, c->spi_in);
+				ike_child_remove(c, "deleted by peer");
+			}
+		} else if (p->type == PT_N && p->u.n.type <= N_ERROR_MAX) {
+			SA_LOG(sa, IKE_LOG_WARN, "peer reports %s", ikm_notify_name(p->u.n.type));
+		}
+		/* §3.10.1: "Types in the range 16384 - 65535 ... Unrecognized
+		 * status types MUST be ignored." */
+	}
+	/* §1.4.1: the IKE SA delete is answered with an empty INFORMATIONAL;
+	 * the Child SA delete with the SPIs of our side of those pairs. */
+	if (!del_ike && n_spis)
+		ikm_build_delete(&b, PROTO_ESP, 4, spis, n_spis);
+	ike_send_response(sa, m, &b, false);
+	if (del_ike) {
+		/* §2.25.2: a request to close an IKE SA we are rekeying or
+		 * closing: "reply as usual, and forget about" our own. */
+		ike_sa_kill(sa, sa->state == IKE_S_REKEYED ? "rekeyed" : "deleted by peer");
+	}
+}
+
+void ike_info_on_response(struct ike_sa *sa, struct ike_xchg *x, struct ikm_msg *m)
+{
+	const struct ikm_pl_notify *err_n = ikm_find_error(m);
+	enum xk kind = x->kind;
+	uint32_t spi = x->child_spi;
+
+	if (err_n)
+		SA_LOG(sa, IKE_LOG_WARN, "INFORMATIONAL answered with %s", ikm_notify_name(err_n->type));
+	ike_xchg_done(sa, x);
+	switch (kind) {
+	case XK_CHILD_DELETE: {
+		struct ike_child *c = ike_child_by_in(sa, spi);
+
+		if (c)
+			ike_child_remove(c, "deleted");
+		break;
+	}
+	case XK_IKE_DELETE:
+		ike_sa_kill(sa, sa->state == IKE_S_REKEYED ? "rekeyed" : "deleted");
+		break;
+	case XK_DPD:
+		SA_LOG(sa, IKE_LOG_DEBUG, "DPD answered");
+		break;
+	default:
+		break;
+	}
+}
+
+void ike_xchg_failed(struct ike_sa *sa, struct ike_xchg *x, const char *why)
+{
+	enum xk kind = x->kind;
+
+	ike_xchg_done(sa, x);
+	/* §2.4: "If there has only been outgoing traffic on all of the SAs
+	 * associated with an IKE SA, it is essential to confirm liveness ...
+	 * if no response is received after the retransmissions, the IKE SA
+	 * and all its Child SAs are deleted" — any exchange that failed for
+	 * good ends the IKE SA (a malformed response too, §2.21). */
+	if (kind == XK_IKE_DELETE && sa->state == IKE_S_REKEYED)
+		ike_sa_kill(sa, "rekeyed");
+	else
+		ike_sa_kill(sa, why);
+}
