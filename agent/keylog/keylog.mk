@@ -18,3 +18,4 @@ $(BIN)/ipsecha-keylog: agent/keylog/ipsecha-keylog
 	$(Q)install -m 755 $< $@
 
 ALL_TARGETS += $(IKL_LIB) $(BIN)/ipsecha-keylog
+include tests/interop/interop.mk

@@ -1,0 +1,349 @@
+# lib.sh — network namespaces, strongSwan instances, captures and key
+# extraction for the interop tests (sourced by the test scripts).
+#
+#   ipsi-a (192.0.2.1) ==== veth ==== ipsi-b (192.0.2.2)
+#   inner 198.51.100.1/32 on lo        inner 198.51.100.129/32 on lo
+#   traffic selectors 198.51.100.0/25 <-> 198.51.100.128/25
+#
+# With NAT (IPSI_NAT=1) a third namespace routes and masquerades:
+#   ipsi-a (203.0.113.2) == ipsi-n (203.0.113.1 | 192.0.2.254) == ipsi-b (192.0.2.2)
+#
+# Everything is named ipsi-* and removed by ipsi_cleanup (installed as an
+# EXIT trap by ipsi_init). Only documentation address ranges are used.
+
+IPSI_TOP=${IPSI_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+IPSI_BIN=${IPSI_BIN:-$IPSI_TOP/build/bin}
+IPSI_RUN=${IPSI_RUN:-/tmp/ipsi-run}
+IPSI_CHARON=${IPSI_CHARON:-/usr/lib/ipsec/charon}
+IPSI_PSK=${IPSI_PSK:-ipsecha-interop-psk-0123456789}
+A_OUT=192.0.2.1
+B_OUT=192.0.2.2
+A_IN=198.51.100.1
+B_IN=198.51.100.129
+A_TS=198.51.100.0/25
+B_TS=198.51.100.128/25
+
+ipsi_log() { printf '%s\n' "$*" >&2; }
+
+# Prerequisites that can be missing on a machine: say why and exit 77.
+ipsi_need() {
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+	for t in ip tshark swanctl "$IPSI_CHARON"; do
+		command -v "$t" >/dev/null 2>&1 || [ -x "$t" ] || {
+			echo "SKIP: $t not installed (tools/deps.txt lists it)"; exit 77; }
+	done
+	ip netns add ipsi-probe 2>/dev/null || {
+		echo "SKIP: cannot create network namespaces here"; exit 77; }
+	ip netns del ipsi-probe
+}
+
+ipsi_cleanup() {
+	for pidf in "$IPSI_RUN"/*/pid "$IPSI_RUN"/*.pid; do
+		[ -f "$pidf" ] || continue
+		pid=$(cat "$pidf")
+		kill "$pid" 2>/dev/null
+	done
+	sleep 0.2
+	for pidf in "$IPSI_RUN"/*/pid "$IPSI_RUN"/*.pid; do
+		[ -f "$pidf" ] || continue
+		kill -9 "$(cat "$pidf")" 2>/dev/null
+		rm -f "$pidf"
+	done
+	for ns in ipsi-a ipsi-b ipsi-n; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+ipsi_init() {
+	ipsi_cleanup
+	rm -rf "$IPSI_RUN"
+	mkdir -p "$IPSI_RUN"
+	chmod 700 "$IPSI_RUN"
+	trap 'ipsi_cleanup' EXIT
+	trap 'exit 130' INT TERM
+}
+
+ipsi_ns_lo() {
+	ip -n "$1" link set lo up
+	ip -n "$1" addr add "$2/32" dev lo
+}
+
+# Two namespaces on one veth, or three with a masquerading NAT between.
+ipsi_topology() {
+	ip netns add ipsi-a
+	ip netns add ipsi-b
+	if [ "${IPSI_NAT:-0}" = 1 ]; then
+		A_OUT=203.0.113.2
+		ip netns add ipsi-n
+		ip link add ipsi-va type veth peer name ipsi-na
+		ip link add ipsi-vb type veth peer name ipsi-nb
+		ip link set ipsi-va netns ipsi-a
+		ip link set ipsi-na netns ipsi-n
+		ip link set ipsi-nb netns ipsi-n
+		ip link set ipsi-vb netns ipsi-b
+		ip -n ipsi-a addr add 203.0.113.2/24 dev ipsi-va
+		ip -n ipsi-n addr add 203.0.113.1/24 dev ipsi-na
+		ip -n ipsi-n addr add 192.0.2.254/24 dev ipsi-nb
+		ip -n ipsi-b addr add 192.0.2.2/24 dev ipsi-vb
+		for l in ipsi-na ipsi-nb lo; do ip -n ipsi-n link set "$l" up; done
+		ip -n ipsi-a link set ipsi-va up
+		ip -n ipsi-b link set ipsi-vb up
+		ip -n ipsi-a route add default via 203.0.113.1
+		ip -n ipsi-b route add 203.0.113.0/24 via 192.0.2.254
+		ip netns exec ipsi-n sysctl -qw net.ipv4.ip_forward=1
+		ip netns exec ipsi-n nft -f - <<-NFT
+		table ip ipsi-nat {
+			chain post {
+				type nat hook postrouting priority srcnat; policy accept;
+				oifname "ipsi-nb" masquerade
+			}
+		}
+		NFT
+		IPSI_CAP_NS=ipsi-b IPSI_CAP_IF=ipsi-vb
+	else
+		ip link add ipsi-va type veth peer name ipsi-vb
+		ip link set ipsi-va netns ipsi-a
+		ip link set ipsi-vb netns ipsi-b
+		ip -n ipsi-a addr add 192.0.2.1/24 dev ipsi-va
+		ip -n ipsi-b addr add 192.0.2.2/24 dev ipsi-vb
+		ip -n ipsi-a link set ipsi-va up
+		ip -n ipsi-b link set ipsi-vb up
+		IPSI_CAP_NS=ipsi-b IPSI_CAP_IF=ipsi-vb
+	fi
+	ipsi_ns_lo ipsi-a "$A_IN"
+	ipsi_ns_lo ipsi-b "$B_IN"
+	ip netns exec ipsi-a ping -c1 -W2 "$B_OUT" >/dev/null ||
+		{ ipsi_log "topology: no IP connectivity"; return 1; }
+}
+
+# ---- strongSwan ------------------------------------------------------------
+
+# ipsi_charon_conf NAME: writes $IPSI_RUN/NAME/strongswan.conf
+ipsi_charon_conf() {
+	d=$IPSI_RUN/$1
+	mkdir -p "$d"
+	cat > "$d/strongswan.conf" <<-EOF2
+	charon {
+		load = random nonce aes sha1 sha2 hmac gcm openssl kdf curve25519 gmp kernel-libipsec kernel-netlink socket-default vici
+		load_modular = no
+		install_routes = yes
+		retransmit_tries = ${IPSI_RETRANSMIT_TRIES:-3}
+		retransmit_timeout = ${IPSI_RETRANSMIT_TIMEOUT:-2}
+		plugins {
+			vici { socket = unix://$d/charon.vici }
+		}
+		filelog {
+			main {
+				path = $d/charon.log
+				time_format = %T
+				default = 1
+				ike = 2
+				knl = 1
+				cfg = 2
+				flush_line = yes
+			}
+			keys {
+				path = $d/keys.log
+				default = 0
+				ike = 4
+				chd = 4
+				flush_line = yes
+			}
+		}
+		syslog { daemon { default = -1 } }
+	}
+	EOF2
+	printf 'swanctl { load = pem pkcs1 x509 pubkey random nonce }\n' > "$d/swanctl-client.conf"
+}
+
+# ipsi_charon_start NAME NS: charon with a private /run in NS.
+ipsi_charon_start() {
+	d=$IPSI_RUN/$1
+	ip netns exec "$2" sh -c "mount -t tmpfs tmpfs /run && \
+		STRONGSWAN_CONF=$d/strongswan.conf exec $IPSI_CHARON" \
+		> "$d/stdout" 2>&1 &
+	echo $! > "$d/pid"
+	for _ in $(seq 1 100); do
+		[ -S "$d/charon.vici" ] && swanctl_ "$1" --stats >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	ipsi_log "charon $1 did not come up"; cat "$d/stdout" >&2
+	return 1
+}
+
+swanctl_() {
+	n=$1; shift
+	STRONGSWAN_CONF=$IPSI_RUN/$n/swanctl-client.conf \
+		swanctl "$@" --uri "unix://$IPSI_RUN/$n/charon.vici"
+}
+
+# ipsi_swanctl_conf NAME LOCAL REMOTE LID RID LTS RTS IKE ESP [EXTRA_CHILD]
+ipsi_swanctl_conf() {
+	d=$IPSI_RUN/$1
+	cat > "$d/swanctl.conf" <<-EOF2
+	connections {
+		ipsi {
+			version = 2
+			local_addrs = $2
+			remote_addrs = $3
+			proposals = $8
+			encap = yes
+			mobike = no
+			dpd_delay = ${IPSI_DPD:-0}
+			rekey_time = ${IPSI_IKE_REKEY:-4h}
+			local { auth = psk
+				id = $4 }
+			remote { auth = psk
+				id = $5 }
+			children {
+				net {
+					local_ts = $6
+					remote_ts = $7
+					esp_proposals = $9
+					mode = tunnel
+					rekey_time = ${IPSI_CHILD_REKEY:-1h}
+					start_action = none
+					${10:-}
+				}
+			}
+		}
+	}
+	secrets {
+		ike-ipsi {
+			id-a = $4
+			id-b = $5
+			secret = "$IPSI_PSK"
+		}
+	}
+	EOF2
+	swanctl_ "$1" --load-all --file "$d/swanctl.conf" >> "$d/swanctl.out" 2>&1
+}
+
+# ---- capture ---------------------------------------------------------------
+
+ipsi_capture_start() {
+	f=$IPSI_RUN/$1.pcapng
+	rm -f "$f"
+	ip netns exec "$IPSI_CAP_NS" tshark -q -i "$IPSI_CAP_IF" \
+		-f 'udp port 500 or udp port 4500 or esp' -w "$f" \
+		> "$IPSI_RUN/$1.tshark.out" 2>&1 &
+	echo $! > "$IPSI_RUN/$1.pid"
+	# tshark needs a moment before it captures.
+	for _ in $(seq 1 100); do
+		grep -q "Capturing on" "$IPSI_RUN/$1.tshark.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.3
+}
+
+ipsi_capture_stop() {
+	pidf=$IPSI_RUN/$1.pid
+	[ -f "$pidf" ] || return 0
+	sleep 0.5
+	kill -INT "$(cat "$pidf")" 2>/dev/null
+	for _ in $(seq 1 50); do
+		kill -0 "$(cat "$pidf")" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$pidf"
+}
+
+# ---- charon's level-4 key dump ---------------------------------------------
+# ipsi_charon_keys NAME: "label hex" lines, in order, from keys.log, e.g.
+#   Sk_ei 0123...      (multi-line hex dumps joined)
+ipsi_charon_keys() {
+	awk '
+	/=> [0-9]+ bytes/ {
+		if (label != "") print label, hex
+		match($0, /\] [^=]+=>/)
+		label = substr($0, RSTART + 2, RLENGTH - 5)
+		sub(/^[ \t]+/, "", label); sub(/[ \t]+$/, "", label)
+		gsub(/ /, "_", label)
+		hex = ""; next
+	}
+	label != "" && /^([0-9:]+ )?[0-9]+\[[A-Z]+\] +[0-9]+: / {
+		line = $0
+		sub(/^([0-9:]+ )?[0-9]+\[[A-Z]+\] +[0-9]+: /, "", line)
+		line = substr(line, 1, 47)
+		gsub(/ /, "", line)
+		hex = hex tolower(line); next
+	}
+	{ if (label != "") print label, hex; label = "" }
+	END { if (label != "") print label, hex }' "$IPSI_RUN/$1/keys.log"
+}
+
+# ---- capture analysis ------------------------------------------------------
+
+# ipsi_sa_init_inputs CAP: prints "SPIi SPIr Ni Nr" of the last completed
+# IKE_SA_INIT (the response that carries a nonce and its request).
+ipsi_sa_init_inputs() {
+	tshark -r "$1" -Y 'isakmp.exchangetype == 34 && isakmp.nonce' \
+		-T fields -e isakmp.ispi -e isakmp.rspi -e isakmp.flags \
+		-e isakmp.nonce 2>/dev/null | awk '
+	{ gsub(/:/, "") }
+	# flags 0x08 initiator, 0x20 response: the second hex digit of
+	# "0x20"/"0x28" is 2 for responses (mawk has no bit operations).
+	substr($3, 3, 1) !~ /[2367abef]/ { ni = $4; next }
+	{ spii = $1; spir = $2; nr = $4 }
+	END { if (spii != "" && ni != "") print spii, spir, ni, nr }'
+}
+
+# ipsi_first KEYFILE LABEL [N]: hex of the N-th (default 1st) occurrence.
+ipsi_first() {
+	awk -v l="$2" -v n="${3:-1}" '$1 == l && ++c == n { print $2; exit }' "$1"
+}
+
+# ipsi_compare OURS THEIRS LABELS...: each label's first value must match.
+ipsi_compare() {
+	ours=$1 theirs=$2; shift 2
+	bad=0
+	for l in "$@"; do
+		a=$(ipsi_first "$ours" "$l") b=$(ipsi_first "$theirs" "$l")
+		if [ -z "$a" ] || [ "$a" != "$b" ]; then
+			ipsi_log "  $l: ours=${a:-none} charon=${b:-none}"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# ipsi_tshark_opts KEYLOG: tshark arguments (one per line) from key log
+# records (lines "keylog TABLE:RECORD" or "TABLE:RECORD").
+ipsi_tshark_opts() {
+	sed -n 's/^keylog //; /^\(ikev2_decryption_table\|esp_sa\):/p' "$1" |
+		awk '!seen[$0]++ { print "-o"; print "uat:" $0 }'
+	printf '%s\n' -o esp.enable_encryption_decode:TRUE \
+		-o esp.enable_authentication_check:TRUE
+}
+
+# ipsi_check_decrypt CAP KEYLOG: every encrypted IKE message decrypts (its
+# inner payloads parse), every
+# ESP packet decrypts with a good ICV, and no malformed/error expert info.
+# Prints a one-line summary; returns non-zero on any failure.
+ipsi_check_decrypt() {
+	mapfile -t o < <(ipsi_tshark_opts "$2")
+	out=$(tshark -r "$1" "${o[@]}" -T fields -e frame.number \
+		-e isakmp.exchangetype -e isakmp.enc.decrypted -e esp.spi \
+		-e esp.icv_good -e _ws.malformed -e _ws.expert.severity \
+		-e isakmp.auth.method -e isakmp.nonce \
+		2>/dev/null | awk -F'\t' '
+		# Decrypted means the inner payloads parsed: AUTH in IKE_AUTH,
+		# a nonce in CREATE_CHILD_SA, decrypted data in INFORMATIONAL
+		# (a wrong key shows up as an error expert info there).
+		$2 == 35 { sk++; if ($8 != "") dec++ }
+		$2 == 36 { sk++; if ($9 != "") dec++ }
+		$2 == 37 { sk++; if ($3 != "") dec++ }
+		$4 != "" { esp++; if ($5 == "1" || $5 == "True") good++ }
+		$6 != "" { mal++ }
+		$7 ~ /8388608/ { err++ }
+		END { printf "ike-encrypted=%d decrypted=%d esp=%d icv-good=%d malformed=%d errors=%d\n",
+			sk, dec, esp, good, mal, err }')
+	ipsi_log "  tshark: $out"
+	echo "$out" | awk -v need_esp="${IPSI_NEED_ESP:-1}" '{
+		n = split($0, f, /[ =]/)
+		sk = f[2]; dec = f[4]; esp = f[6]; good = f[8]; mal = f[10]; err = f[12]
+		ok = sk > 0 && sk == dec && esp == good && mal == 0 && err == 0
+		if (need_esp == 1 && esp == 0) ok = 0
+		exit !ok }'
+}
