@@ -18,16 +18,34 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* One VFIO device per process, shared by every handle that opens it: the
+ * kernel lets one process hold a VFIO group (or device cdev) at a time, and
+ * the function has one MSI-X table, so the handles of a process share the
+ * mapping and the eventfds. A handle that wakes on an interrupt meant for
+ * another costs that one a re-check (libipsecha re-reads the rings after
+ * every wait); the card gives each handle its own queue. */
+struct shared_dev {
+	struct ipsecha_vfio *v;
+	unsigned int refs;
+	char key[64];      /* canonical address it was opened by */
+	int ivshmem;
+	uint32_t peer_id;
+	struct shared_dev *next;
+};
+
 struct vfio_hl {
 	struct hl_dev base;
-	struct ipsecha_vfio *v;
-	int ivshmem;
+	struct shared_dev *s;
 };
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shared_dev *reg;
 
 static const struct ipsecha_vfio_sys *backend_sys;
 static _Thread_local struct ipsecha_vfio_diag last_diag;
@@ -75,13 +93,30 @@ static void report(void)
 		fprintf(stderr, "ipsecha: vfio: %s\n", last_diag.msg);
 }
 
+static void shared_put(struct shared_dev *sd)
+{
+	struct shared_dev **pp;
+
+	pthread_mutex_lock(&reg_lock);
+	if (--sd->refs == 0) {
+		for (pp = &reg; *pp; pp = &(*pp)->next)
+			if (*pp == sd) {
+				*pp = sd->next;
+				break;
+			}
+		ipsecha_vfio_close(sd->v);
+		free(sd);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
 static void vfio_hl_close(struct hl_dev *dev)
 {
 	struct vfio_hl *d = (struct vfio_hl *)dev;
 
 	if (!d)
 		return;
-	ipsecha_vfio_close(d->v);
+	shared_put(d->s);
 	free(d);
 }
 
@@ -106,17 +141,71 @@ static int parse_arg(const char *arg, char *addr, size_t len, enum ipsecha_vfio_
 	return 0;
 }
 
+/* Open the device for a first handle of this process. Caller holds reg_lock. */
+static int shared_open(const char *addr, const char *key, enum ipsecha_vfio_mode mode,
+		       struct shared_dev **out)
+{
+	struct shared_dev *sd = calloc(1, sizeof(*sd));
+	int err, pos;
+
+	if (!sd)
+		return diag_fail(-ENOMEM, IPSECHA_VFIO_E_NOMEM, "out of memory");
+	{
+		IPSECHA_VFIO_OPTS(o, .mode = mode, .sys = backend_sys,
+				  .min_card_bar = sizeof(struct ica_id),
+				  .irq_vectors = ICA_NUM_VECTORS,
+				  .check_identity = ipsecha_vfio_check_card_identity);
+
+		err = ipsecha_vfio_open(addr, &o, &sd->v, &last_diag);
+	}
+	if (err) {
+		free(sd);
+		return hl_errno(&last_diag);
+	}
+	sd->ivshmem = ipsecha_vfio_get_info(sd->v)->id->kind == IPSECHA_VFIO_KIND_IVSHMEM;
+	if (sd->ivshmem) {
+		pos = ipsecha_vfio_ivshmem_position(sd->v);
+		if (pos < 0 || pos > 0xffff) {
+			err = pos < 0 ? pos : -ERANGE;
+			snprintf(last_diag.msg, sizeof(last_diag.msg),
+				 "%s: reading IVPosition: %s", addr, strerror(-err));
+			goto fail;
+		}
+		sd->peer_id = (uint32_t)pos;
+	}
+	err = ipsecha_vfio_irq_enable(sd->v, ICA_NUM_VECTORS);
+	if (err) {
+		snprintf(last_diag.msg, sizeof(last_diag.msg),
+			 "%s: routing MSI-X vectors to eventfds: %s", addr, strerror(-err));
+		goto fail;
+	}
+	snprintf(sd->key, sizeof(sd->key), "%s", key);
+	sd->refs = 1;
+	sd->next = reg;
+	reg = sd;
+	*out = sd;
+	return 0;
+fail:
+	last_diag.err = err;
+	last_diag.cause = IPSECHA_VFIO_E_SYSCALL;
+	ipsecha_vfio_close(sd->v);
+	free(sd);
+	return err;
+}
+
 static int vfio_hl_open(const char *arg, int timeout_ms, struct hl_dev **out)
 {
+	struct shared_dev *sd;
 	struct vfio_hl *d;
 	enum ipsecha_vfio_mode mode;
-	char addr[128];
+	char addr[128], key[64];
 	size_t len;
-	int err, pos;
+	int err = 0;
 
 	(void)timeout_ms; /* VFIO opens do not wait; libipsecha waits for READY */
 	memset(&last_diag, 0, sizeof(last_diag));
-	if (parse_arg(arg, addr, sizeof(addr), &mode)) {
+	if (parse_arg(arg, addr, sizeof(addr), &mode) ||
+	    ipsecha_vfio_canonical_addr(addr, key, sizeof(key))) {
 		diag_fail(-EINVAL, IPSECHA_VFIO_E_ADDRESS,
 			  "bad vfio: address (vfio:DDDD:BB:DD.F or vfio:/dev/vfio/devices/vfioN, "
 			  "optionally ?mode=legacy|cdev|auto; or a bad $IPSECHA_VFIO_MODE)");
@@ -126,47 +215,30 @@ static int vfio_hl_open(const char *arg, int timeout_ms, struct hl_dev **out)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return diag_fail(-ENOMEM, IPSECHA_VFIO_E_NOMEM, "out of memory");
-	{
-		IPSECHA_VFIO_OPTS(o, .mode = mode, .sys = backend_sys,
-				  .min_card_bar = sizeof(struct ica_id),
-				  .irq_vectors = ICA_NUM_VECTORS,
-				  .check_identity = ipsecha_vfio_check_card_identity);
+	pthread_mutex_lock(&reg_lock);
+	for (sd = reg; sd; sd = sd->next) {
+		const struct ipsecha_vfio_info *in = ipsecha_vfio_get_info(sd->v);
 
-		err = ipsecha_vfio_open(addr, &o, &d->v, &last_diag);
+		if (!strcmp(sd->key, key) || !strcmp(in->bdf, key) || !strcmp(in->path, key))
+			break;
 	}
+	if (sd)
+		sd->refs++;
+	else
+		err = shared_open(addr, key, mode, &sd);
+	pthread_mutex_unlock(&reg_lock);
 	if (err) {
 		free(d);
 		report();
-		return hl_errno(&last_diag);
+		return err;
 	}
+	d->s = sd;
 	d->base.ops = &hl_backend_vfio;
-	d->base.bar = (uint8_t *)(uintptr_t)ipsecha_vfio_card_bar(d->v, &len);
+	d->base.bar = (uint8_t *)(uintptr_t)ipsecha_vfio_card_bar(sd->v, &len);
 	d->base.bar_size = len;
-	d->ivshmem = ipsecha_vfio_get_info(d->v)->id->kind == IPSECHA_VFIO_KIND_IVSHMEM;
-	if (d->ivshmem) {
-		pos = ipsecha_vfio_ivshmem_position(d->v);
-		if (pos < 0 || pos > 0xffff) {
-			err = pos < 0 ? pos : -ERANGE;
-			snprintf(last_diag.msg, sizeof(last_diag.msg),
-				 "%s: reading IVPosition: %s", addr, strerror(-err));
-			goto fail;
-		}
-		d->base.peer_id = (uint32_t)pos;
-	}
-	err = ipsecha_vfio_irq_enable(d->v, ICA_NUM_VECTORS);
-	if (err) {
-		snprintf(last_diag.msg, sizeof(last_diag.msg),
-			 "%s: routing MSI-X vectors to eventfds: %s", addr, strerror(-err));
-		goto fail;
-	}
+	d->base.peer_id = sd->peer_id;
 	*out = &d->base;
 	return 0;
-fail:
-	last_diag.err = err;
-	last_diag.cause = IPSECHA_VFIO_E_SYSCALL;
-	report();
-	vfio_hl_close(&d->base);
-	return err;
 }
 
 static int vfio_hl_doorbell(struct hl_dev *dev, uint32_t peer, uint32_t vec)
@@ -178,15 +250,15 @@ static int vfio_hl_doorbell(struct hl_dev *dev, uint32_t peer, uint32_t vec)
 	/* The card's firmware polls its queues; on the card itself the
 	 * doorbell only shortens the wait (the ABI has no MMIO doorbell
 	 * register yet, see docs/vfio.md). */
-	if (!d->ivshmem)
+	if (!d->s->ivshmem)
 		return 0;
-	return ipsecha_vfio_ivshmem_ring(d->v, (uint16_t)peer, (uint16_t)vec);
+	return ipsecha_vfio_ivshmem_ring(d->s->v, (uint16_t)peer, (uint16_t)vec);
 }
 
 static int vfio_hl_wait(struct hl_dev *dev, uint32_t vec, int timeout_ms)
 {
 	struct vfio_hl *d = (struct vfio_hl *)dev;
-	int64_t r = ipsecha_vfio_irq_wait(d->v, vec, timeout_ms);
+	int64_t r = ipsecha_vfio_irq_wait(d->s->v, vec, timeout_ms);
 
 	if (r == -ETIMEDOUT)
 		return 0;
@@ -199,7 +271,7 @@ static int vfio_hl_irq_fd(struct hl_dev *dev, uint32_t vec)
 {
 	struct vfio_hl *d = (struct vfio_hl *)dev;
 
-	return ipsecha_vfio_irq_fd(d->v, vec);
+	return ipsecha_vfio_irq_fd(d->s->v, vec);
 }
 
 const struct hl_backend_ops hl_backend_vfio = {

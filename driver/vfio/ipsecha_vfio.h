@@ -157,6 +157,10 @@ struct ipsecha_vfio_opts {
 int ipsecha_vfio_open(const char *addr, const struct ipsecha_vfio_opts *opts,
 		      struct ipsecha_vfio **out, struct ipsecha_vfio_diag *diag);
 
+/* The canonical form of an open() address ("00:03.0" -> "0000:00:03.0";
+ * cdev paths unchanged), or -EINVAL when it is not one. */
+int ipsecha_vfio_canonical_addr(const char *addr, char *out, size_t len);
+
 /* Releases everything the handle holds (interrupts, DMA mappings, BAR
  * mappings, descriptors). NULL-safe. */
 void ipsecha_vfio_close(struct ipsecha_vfio *dev);

@@ -32,3 +32,52 @@ test-vfio-unit: $(BIN)/test-vfio-unit
 
 CHECK_SUITES += test-vfio-unit
 ASAN_SUITES  += test-vfio-unit
+
+# ---- the real run: a QEMU guest with vfio-pci in front of ipsecha-card-sim ----
+# Guest programs are static (the initramfs has no libc); never sanitized.
+VFIO_GUEST      := $(O)/vfio-guest
+VFIO_GUEST_BINS := $(VFIO_GUEST)/vfio-guest-test $(VFIO_GUEST)/ipsecha \
+                   $(VFIO_GUEST)/ipsecha-vfio-rtt
+VFIO_GUEST_OBJS := $(O)/obj/tests/vfio/guest_vfio_test.o $(O)/obj/bench/vfio/rtt.o
+$(VFIO_GUEST_OBJS): CPPFLAGS += $(HOSTLIB_INC) -Idriver/vfio
+
+# The host-library conformance suite (tests/hostlib/), unchanged, built static.
+VFIO_CONF_SRC := tests/hostlib/conformance.c
+ifneq ($(wildcard $(VFIO_CONF_SRC)),)
+VFIO_GUEST_BINS += $(VFIO_GUEST)/ipsecha-conformance
+$(O)/obj/tests/hostlib/conformance.o: CPPFLAGS += $(HOSTLIB_INC)
+$(VFIO_GUEST)/ipsecha-conformance: $(O)/obj/tests/hostlib/conformance.o $(HOSTLIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -static -o $@ $^ $(HOSTLIB_LDLIBS)
+endif
+
+$(VFIO_GUEST)/vfio-guest-test: $(O)/obj/tests/vfio/guest_vfio_test.o $(HOSTLIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -static -o $@ $^ $(HOSTLIB_LDLIBS)
+$(VFIO_GUEST)/ipsecha-vfio-rtt: $(O)/obj/bench/vfio/rtt.o $(HOSTLIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -static -o $@ $^ $(HOSTLIB_LDLIBS)
+# The same CLI as $(BIN)/ipsecha, linked statically (CLI_* are final when
+# the recipe runs).
+$(VFIO_GUEST)/ipsecha: $(BIN)/ipsecha
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -static -o $@ $(CLI_OBJS) $(CLI_LIBS) $(CLI_LDLIBS)
+# The latency probe, for the host side of bench-vfio.
+$(BIN)/ipsecha-vfio-rtt: $(O)/obj/bench/vfio/rtt.o $(HOSTLIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HOSTLIB_LDLIBS)
+
+ifneq ($(SANITIZE),1)
+ALL_TARGETS += $(VFIO_GUEST_BINS) $(BIN)/ipsecha-vfio-rtt
+endif
+
+test-vfio: $(CARD_SIM) $(VFIO_GUEST_BINS)
+	$(Q)$(RUN_SUITE) vfio tests/vfio/run-guest.sh $(BIN) $(VFIO_GUEST) $(O)/vfio
+
+CHECK_SUITES += test-vfio
+
+# ---- latency of one command: sim backend on the host vs vfio in the guest ----
+.PHONY: bench-vfio
+bench-vfio: $(CARD_SIM) $(BIN)/ipsecha-vfio-rtt $(VFIO_GUEST_BINS)
+	$(Q)bench/vfio/run.sh $(BIN) $(VFIO_GUEST) $(O)/vfio-bench $(BENCH_OUT)/vfio.json
+BENCH_TARGETS += bench-vfio

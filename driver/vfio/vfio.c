@@ -251,6 +251,22 @@ static int parse_cdev(const char *s, char name[32])
 	return 0;
 }
 
+int ipsecha_vfio_canonical_addr(const char *addr, char *out, size_t len)
+{
+	char b[32];
+
+	if (!addr || !out)
+		return -EINVAL;
+	if (addr[0] == '/') {
+		if (parse_cdev(addr, b))
+			return -EINVAL;
+		return copy_str(out, len, addr);
+	}
+	if (parse_bdf(addr, b))
+		return -EINVAL;
+	return copy_str(out, len, b);
+}
+
 /* Read a small sysfs attribute into buf, newline stripped. */
 static int read_attr(struct ipsecha_vfio *dev, const char *path, char *buf, size_t len)
 {
@@ -396,9 +412,15 @@ static int check_sysfs(struct ipsecha_vfio *dev, struct target *t,
 	int err;
 
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s", t->bdf);
-	if (SYS(dev, exists, path) != 0)
+	if (SYS(dev, exists, path) != 0) {
+		err = neg_errno();
+		if (err == -EACCES || err == -EPERM)
+			return fail(d, err, IPSECHA_VFIO_E_PERM, "%s: permission denied", path);
+		if (err != -ENOENT && err != -ENOTDIR)
+			return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "%s: %s", path, strerror(-err));
 		return fail(d, -ENODEV, IPSECHA_VFIO_E_NO_DEVICE,
 			    "%s: no such PCI device (see lspci -D)", t->bdf);
+	}
 
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s/vendor", t->bdf);
 	if (!read_attr_hex16(dev, path, &t->vendor)) {
@@ -457,6 +479,11 @@ static int find_cdev(struct ipsecha_vfio *dev, struct target *t)
 	if (strncmp(names, "vfio", 4) || strlen(names) >= sizeof(t->cdev_name))
 		return -ENOENT;
 	snprintf(t->cdev_name, sizeof(t->cdev_name), "%s", names);
+	/* Linux 6.1-6.5 have the vfio-dev class in sysfs but no character
+	 * device behind it. */
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", t->cdev_name);
+	if (SYS(dev, exists, path) != 0)
+		return -ENOENT;
 	return 0;
 }
 

@@ -85,6 +85,7 @@ static int f_exists(void *ctx, const char *path)
 	struct fake_kernel *fk = K(ctx);
 	struct fk_device *d;
 	const char *rest;
+	int n;
 
 	if (fault(fk))
 		return -1;
@@ -95,6 +96,10 @@ static int f_exists(void *ctx, const char *path)
 	d = sysfs_dev(fk, path, &rest);
 	if (d && !*rest)
 		return 0;
+	if (sscanf(path, "/dev/vfio/devices/vfio%d", &n) == 1 && !fk->no_cdev_nodes)
+		for (int i = 0; i < fk->ndev; i++)
+			if (fk->dev[i].cdev == n)
+				return 0;
 	errno = ENOENT;
 	return -1;
 }
@@ -127,6 +132,8 @@ static int f_open(void *ctx, const char *path, int flags)
 		return new_fd(fk, FD_IOMMUFD, 0);
 	}
 	if (sscanf(path, "/dev/vfio/devices/vfio%d", &n) == 1) {
+		if (fk->no_cdev_nodes)
+			goto noent;
 		for (int i = 0; i < fk->ndev; i++)
 			if (fk->dev[i].cdev == n && fk->dev[i].driver &&
 			    !strcmp(fk->dev[i].driver, "vfio-pci")) {

@@ -61,6 +61,7 @@ struct fake_kernel {
 	/* what exists */
 	bool vfio_node;        /* /dev/vfio/vfio */
 	bool iommufd_node;     /* /dev/iommu */
+	bool no_cdev_nodes;    /* sysfs vfio-dev only, no /dev/vfio/devices (6.1-6.5) */
 	bool type1;            /* type1 IOMMU offered */
 	int api_version;
 	bool group_viable;

@@ -233,6 +233,16 @@ static void t_no_device(void **state)
 	expect_fail("0000:00:04.0", -ENODEV, IPSECHA_VFIO_E_NO_DEVICE, "0000:00:04.0");
 }
 
+static void t_sysfs_perm(void **state)
+{
+	(void)state;
+	fk.calls = 0;
+	fk.fail_at = 1; /* the first call: stat of the device's sysfs directory */
+	fk.fail_errno = EACCES;
+	expect_fail(BDF, -EACCES, IPSECHA_VFIO_E_PERM, "permission denied");
+	fk.fail_at = 0;
+}
+
 static void t_unknown_device(void **state)
 {
 	(void)state;
@@ -499,6 +509,20 @@ static void t_cdev_auto_falls_back_to_legacy(void **state)
 	assert_int_equal(ipsecha_vfio_get_info(dev)->mode, IPSECHA_VFIO_MODE_LEGACY);
 	ipsecha_vfio_close(dev);
 	assert_true(fk_clean(&fk));
+}
+
+static void t_cdev_sysfs_only(void **state)
+{
+	struct ipsecha_vfio *dev;
+
+	(void)state;
+	/* Linux 6.2-6.5: iommufd and /sys/class/vfio-dev, no device cdev */
+	fk.no_cdev_nodes = true;
+	dev = open_ok(BDF, IPSECHA_VFIO_MODE_AUTO);
+	assert_int_equal(ipsecha_vfio_get_info(dev)->mode, IPSECHA_VFIO_MODE_LEGACY);
+	ipsecha_vfio_close(dev);
+	assert_true(fk_clean(&fk));
+	expect_fail_mode(BDF, IPSECHA_VFIO_MODE_CDEV, -ENOENT, IPSECHA_VFIO_E_NO_CDEV, "6.6+");
 }
 
 static void t_cdev_perm(void **state)
@@ -1025,6 +1049,41 @@ static void t_backend_ops(void **state)
 	assert_true(fk_clean(&fk));
 }
 
+static void t_backend_shared(void **state)
+{
+	struct hl_dev *a = NULL, *b = NULL, *c = NULL;
+	char key[64];
+
+	(void)state;
+	assert_int_equal(ipsecha_vfio_canonical_addr("00:03.0", key, sizeof(key)), 0);
+	assert_string_equal(key, BDF);
+	assert_int_equal(ipsecha_vfio_canonical_addr("/dev/vfio/devices/vfio3", key, sizeof(key)), 0);
+	assert_string_equal(key, "/dev/vfio/devices/vfio3");
+	assert_int_equal(ipsecha_vfio_canonical_addr("00:03", key, sizeof(key)), -EINVAL);
+	assert_int_equal(ipsecha_vfio_canonical_addr(BDF, key, 5), -ENAMETOOLONG);
+	/* three handles, one VFIO device: the kernel sees one open */
+	assert_int_equal(hl_backend_vfio.open(BDF, 1000, &a), 0);
+	assert_int_equal(hl_backend_vfio.open("00:03.0", 1000, &b), 0);
+	assert_int_equal(hl_backend_vfio.open(BDF "?mode=legacy", 1000, &c), 0);
+	assert_ptr_equal(a->bar, b->bar);
+	assert_ptr_equal(a->bar, c->bar);
+	assert_int_equal(b->peer_id, 4);
+	assert_int_equal(fk.dev[0].opened, 1);
+	assert_int_equal(fk.live_eventfds, ICA_NUM_VECTORS);
+	assert_int_equal(hl_backend_vfio.irq_fd(a, 0), hl_backend_vfio.irq_fd(c, 0));
+	hl_backend_vfio.close(a);
+	hl_backend_vfio.close(c);
+	assert_false(fk_clean(&fk));
+	assert_int_equal(hl_backend_vfio.doorbell(b, 0, 1), 0);
+	hl_backend_vfio.close(b);
+	assert_true(fk_clean(&fk));
+	/* and a fresh open after the last close opens the device again */
+	assert_int_equal(hl_backend_vfio.open(BDF, 1000, &a), 0);
+	assert_int_equal(fk.dev[0].opened, 1);
+	hl_backend_vfio.close(a);
+	assert_true(fk_clean(&fk));
+}
+
 static void backend_fail(const char *arg, int err, enum ipsecha_vfio_cause cause,
 			 const char *needle)
 {
@@ -1100,7 +1159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		L(t_bad_addresses), L(t_short_bdf_accepted), L(t_opts_versioning),
 		cmocka_unit_test(t_mode_names),
-		L(t_no_device), L(t_unknown_device), L(t_no_iommu_group), L(t_not_bound),
+		L(t_no_device), L(t_sysfs_perm), L(t_unknown_device), L(t_no_iommu_group), L(t_not_bound),
 		L(t_other_driver), L(t_variant_driver_accepted),
 		L(t_no_vfio_node), L(t_container_perm), L(t_api_version), L(t_no_type1),
 		L(t_group_perm), L(t_group_busy), L(t_group_not_viable), L(t_group_status_fails),
@@ -1110,7 +1169,7 @@ int main(void)
 		L(t_regs_bar_no_mmap_falls_back), L(t_mmap_fails), L(t_identity_absent),
 		L(t_identity_version), L(t_no_msix), L(t_bus_master_fails),
 		L(t_cdev_forced_unavailable), C(t_cdev_no_iommufd),
-		C(t_cdev_auto_falls_back_to_legacy), C(t_cdev_perm), C(t_cdev_bind_busy),
+		C(t_cdev_auto_falls_back_to_legacy), C(t_cdev_sysfs_only), C(t_cdev_perm), C(t_cdev_bind_busy),
 		C(t_cdev_bind_unsupported), C(t_cdev_attach_fails), C(t_cdev_open_by_path),
 		C(t_cdev_path_missing),
 		L(t_legacy_open_close), C(t_cdev_open_close), L(t_not_ivshmem_register_calls),
@@ -1118,6 +1177,7 @@ int main(void)
 		L(t_dma_legacy), L(t_dma_legacy_avoids_msi_window), L(t_dma_legacy_no_iova_cap),
 		C(t_dma_cdev), L(t_sweep_legacy), C(t_sweep_cdev),
 		cmocka_unit_test(t_card_identity), B(t_backend_ops), B(t_backend_errors),
+		B(t_backend_shared),
 	};
 
 	return cmocka_run_group_tests_name("vfio-unit", tests, NULL, NULL);

@@ -1,0 +1,115 @@
+#!/bin/busybox sh
+# /init of the VFIO test guest (built by tests/vfio/mkinitramfs.sh, booted by
+# tests/vfio/run-guest.sh). Everything runs as root in this initramfs, then
+# the guest powers off.
+#
+# Kernel command line (set by run-guest.sh):
+#   ipsecha.dev=BDF     ivshmem-doorbell on ipsecha-card-sim (the card)
+#   ipsecha.plain=BDF   ivshmem-plain, 1 MiB of zeroes   } one IOMMU group
+#   ipsecha.small=BDF   ivshmem-plain, 64 KiB            }
+#   ipsecha.bench=1     only measure latency (make bench-vfio)
+#
+# Output: the console (ttyS0) gets everything; the results port (ttyS1)
+# gets each suite framed by "=== guest-suite NAME" and
+# "=== guest-suite-end NAME rc=N", then "=== guest-done". The host counts
+# what the suites print (their "N passed, N failed, N skipped" lines).
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+R=/dev/ttyS1
+stty -F $R raw -echo 2>/dev/null
+say() { echo "$*"; echo "$*" > $R; }
+arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^ipsecha\.$1=//p"; }
+DEV=$(arg dev)
+PLAIN=$(arg plain)
+SMALL=$(arg small)
+BENCH=$(arg bench)
+
+# Run one suite: its output to both ports, framed, with its exit status.
+suite() {
+	name=$1
+	shift
+	say "=== guest-suite $name"
+	"$@" > /tmp/suite.out 2>&1
+	rc=$?
+	cat /tmp/suite.out
+	cat /tmp/suite.out > $R
+	say "=== guest-suite-end $name rc=$rc"
+}
+
+say "=== guest-boot $(uname -r) $(cut -d' ' -f1 /proc/uptime)s"
+for m in $(cat /lib/modules/load-order); do
+	insmod /lib/modules/$m || say "guest: insmod $m failed"
+done
+
+if [ "$BENCH" = 1 ]; then
+	echo vfio-pci > /sys/bus/pci/devices/$DEV/driver_override
+	echo $DEV > /sys/bus/pci/drivers_probe
+	suite bench ipsecha-vfio-rtt vfio:$DEV 2000
+	say "=== guest-done"
+	poweroff -f
+fi
+
+# 1. driver/vfio and the vfio: backend on the real kernel (legacy path).
+suite vfio-guest vfio-guest-test --dev $DEV --plain $PLAIN --small $SMALL --mode legacy
+
+# 2. the host-library conformance suite, unchanged, over vfio:
+if [ -x /bin/ipsecha-conformance ]; then
+	suite conformance ipsecha-conformance vfio:$DEV
+fi
+
+# 3. the CLI over vfio:
+cli() { # cli NAME EXPECT(ok|fail) GREP CMD...
+	n=$1 want=$2 pat=$3
+	shift 3
+	"$@" > /tmp/cli.out 2>&1
+	rc=$?
+	if { [ $want = ok ] && [ $rc = 0 ]; } || { [ $want = fail ] && [ $rc != 0 ]; }; then
+		if grep -q -- "$pat" /tmp/cli.out; then
+			echo "ok - $n"
+			return
+		fi
+	fi
+	echo "FAIL - $n: exit $rc, expected $want and '$pat' in:"
+	sed 's/^/    /' /tmp/cli.out
+	FAILS=$((FAILS + 1))
+}
+cli_suite() {
+	FAILS=0
+	U=vfio:$DEV
+	cli "card info" ok "vfio backend" ipsecha card --dev $U info
+	cli "card --json info" ok '"abi_version"' ipsecha card --dev $U --json info
+	cli "IPSECHA_DEV=vfio:... card info" ok "vfio backend" env IPSECHA_DEV=$U ipsecha card info
+	cli "card selftest" ok "selftest passed" ipsecha card --dev $U selftest
+	cli "card sa install" ok "" ipsecha card --dev $U sa install 9 --dir out --group 4
+	cli "card dp tx" ok "" ipsecha card --dev $U dp tx 9 3
+	cli "card sa read" ok "3" ipsecha card --dev $U --json sa read 9
+	cli "card group add" ok "epoch" ipsecha card --dev $U group add 4 100
+	cli "card sa remove" ok "" ipsecha card --dev $U sa remove 9
+	cli "card on a non-card device" fail "not an ipsecha card" ipsecha card --dev vfio:0000:00:1f.3 info
+	cli "card on an unbound device" fail "driver_override" ipsecha card --dev vfio:$PLAIN?mode=legacy info
+	echo "vfio-cli: $((11 - FAILS)) passed, $FAILS failed"
+	[ $FAILS = 0 ]
+}
+echo $PLAIN > /sys/bus/pci/devices/$PLAIN/driver/unbind 2>/dev/null
+suite cli cli_suite
+
+# 4. the cdev / iommufd path, where the guest kernel has it.
+if [ -e /dev/iommu ] && [ -d /dev/vfio/devices ]; then
+	suite vfio-guest-cdev vfio-guest-test --dev $DEV --plain $PLAIN --small $SMALL --mode cdev
+	if [ -x /bin/ipsecha-conformance ]; then
+		suite conformance-cdev ipsecha-conformance "vfio:$DEV?mode=cdev"
+	fi
+else
+	cdev_skip() {
+		echo "skip - cdev/iommufd path: kernel $(uname -r) has no /dev/iommu (CONFIG_IOMMUFD," \
+		     "6.2+) and no VFIO device cdev (CONFIG_VFIO_DEVICE_CDEV, 6.6+); covered by unit tests"
+		echo "vfio-cdev: 0 passed, 0 failed, 1 skipped"
+	}
+	suite vfio-cdev cdev_skip
+fi
+say "=== guest-done"
+poweroff -f
