@@ -56,3 +56,6 @@ install-hostlib: $(HOSTLIB_A) $(HOSTLIB_SO) $(HOSTLIB_PC)
 CLI_CFLAGS += $(HOSTLIB_INC)
 CLI_LIBS   += $(HOSTLIB_A)
 CLI_LDLIBS += $(HOSTLIB_LDLIBS)
+
+# Tests, benchmark and demo of the whole card stack.
+include tests/card/card.mk

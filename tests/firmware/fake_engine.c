@@ -327,7 +327,7 @@ uint32_t fe_rd32(void *ctx, uint32_t off)
 
 	e->cycles += 2;
 	if (r == FW_BLK_R_NEXT)
-		return b == DI_B ? (e->break_list ? ID_B : 0) : b + 0x100u;
+		return b == DI_B ? (e->break_list ? MB_B : 0) : b + 0x100u;
 	switch (b) {
 	case ID_B:
 		switch (r) {

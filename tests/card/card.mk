@@ -1,0 +1,111 @@
+# tests/card/card.mk — tests, benchmark and demo of the card stack (firmware,
+# ipsecha-card-sim, libipsecha, `ipsecha card`). Included at the end of
+# hostlib/part.mk, after every variable it uses is defined.
+#
+#   make test-card        all card suites; each starts and stops its own card
+#   make test-fw-unit     firmware unit tests only (also under ASan in make check)
+#   make bench-card       bench/out/card.json
+#   make demo-card        the bring-up demo on a simulated card
+#   make ipsecha-conformance-static   static conformance binary (VFIO guest)
+
+CONF_BIN    := $(BIN)/ipsecha-conformance
+CONF_STATIC := $(BIN)/ipsecha-conformance-static
+FWTEST_BIN  := $(BIN)/test-fw
+JSONQ_BIN   := $(BIN)/jsonq
+BENCH_CARD  := $(BIN)/bench-card
+WITH_CARD   := tests/card/with-card.sh
+CARD_ENV    := IPSECHA_TOP=$(TOP) CARD_SIM=$(TOP)/$(CARD_SIM) IPSECHA_BIN=$(TOP)/$(BIN)/ipsecha \
+               JSONQ=$(TOP)/$(JSONQ_BIN)
+
+# ---- conformance suite (dynamic, and static for the VFIO guest)
+$(O)/obj/tests/hostlib/conformance.o: CPPFLAGS += $(HOSTLIB_INC)
+$(CONF_BIN): $(O)/obj/tests/hostlib/conformance.o $(HOSTLIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HOSTLIB_LDLIBS)
+
+$(CONF_STATIC): tests/hostlib/conformance.c $(HOSTLIB_SRCS) $(wildcard hostlib/*.h hostlib/include/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -static $(CSTD) -O2 -g $(WARN) -D_GNU_SOURCE $(HOSTLIB_INC) -I$(TOP)/hostlib \
+		$(HOSTLIB_BACKEND_DEFS) -o $@ tests/hostlib/conformance.c $(HOSTLIB_SRCS) -lpthread
+.PHONY: ipsecha-conformance-static
+ipsecha-conformance-static: $(CONF_STATIC)
+
+# ---- firmware unit tests: validation table, golden model, fake engine
+FWT_SRCS := tests/firmware/test_fw.c tests/firmware/fake_engine.c
+FWT_DEFS :=
+FWT_LIBS :=
+ifneq ($(strip $(ISQ_GOLDEN_LIB)),)
+FWT_DEFS += -DHAVE_GOLDEN
+FWT_LIBS += $(ISQ_GOLDEN_LIB)
+endif
+ifneq ($(strip $(ISQ_GEN_H)),)
+FWT_SRCS += tests/firmware/test_fw_regs.c
+$(O)/obj/tests/firmware/test_fw_regs.o: $(ISQ_GEN_H)
+endif
+FWT_OBJS := $(FWT_SRCS:%.c=$(O)/obj/%.o) $(CS_FW_SRCS:%.c=$(O)/obj/%.o)
+$(FWT_OBJS): CPPFLAGS += $(FW_INC) -I$(TOP)/tests/firmware $(ISQ_SIM_INC)
+$(O)/obj/tests/firmware/test_fw.o: CPPFLAGS += $(FWT_DEFS)
+$(FWTEST_BIN): $(FWT_OBJS) $(FWT_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/obj/tests/card/jsonq.o: CPPFLAGS += $(shell pkg-config --cflags json-c 2>/dev/null)
+$(JSONQ_BIN): $(O)/obj/tests/card/jsonq.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -ljson-c
+
+CARD_TEST_BINS := $(CONF_BIN) $(FWTEST_BIN) $(JSONQ_BIN) $(CARD_SIM) $(BIN)/ipsecha
+ALL_TARGETS += $(CONF_BIN) $(FWTEST_BIN) $(JSONQ_BIN)
+
+.PHONY: test-card test-fw-unit test-card-conformance test-card-cli test-card-noreuse test-hostlib-asan
+test-fw-unit: $(FWTEST_BIN)
+	$(Q)$(RUN_SUITE) $(if $(ASAN_RUN),asan-)card-fw-unit $(FWTEST_BIN)
+
+test-card-conformance: $(CARD_TEST_BINS)
+	$(Q)$(CARD_ENV) $(RUN_SUITE) card-conformance $(WITH_CARD) sh -c '$(TOP)/$(CONF_BIN) $$IPSECHA_DEV'
+	$(Q)$(CARD_ENV) $(RUN_SUITE) card-conformance-golden $(WITH_CARD) --engine golden \
+		sh -c '$(TOP)/$(CONF_BIN) $$IPSECHA_DEV'
+
+test-card-cli: $(CARD_TEST_BINS)
+	$(Q)$(CARD_ENV) $(RUN_SUITE) card-cli $(WITH_CARD) tests/card/test-cli.sh
+
+test-card-noreuse: $(CARD_TEST_BINS)
+	$(Q)$(CARD_ENV) $(RUN_SUITE) card-noreuse $(WITH_CARD) tests/card/test-noreuse.sh
+
+# Every card suite; `make check` runs this (and the ASan ones below).
+test-card: $(CARD_TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory test-fw-unit
+	$(Q)$(MAKE) --no-print-directory test-card-conformance
+	$(Q)$(MAKE) --no-print-directory test-card-cli
+	$(Q)$(MAKE) --no-print-directory test-card-noreuse
+
+# Under ASan+UBSan: the firmware unit tests, and the library (conformance
+# built with sanitizers) against a card from the normal build.
+test-hostlib-asan: $(CONF_BIN)
+	$(Q)$(MAKE) --no-print-directory SANITIZE=0 O=build ASAN_RUN= build/bin/ipsecha-card-sim
+	$(Q)IPSECHA_TOP=$(TOP) CARD_SIM=$(TOP)/build/bin/ipsecha-card-sim \
+		$(RUN_SUITE) $(if $(ASAN_RUN),asan-)card-conformance $(WITH_CARD) \
+		sh -c '$(TOP)/$(CONF_BIN) $$IPSECHA_DEV'
+
+CHECK_SUITES += test-card
+ASAN_SUITES  += test-fw-unit test-hostlib-asan
+
+# ---- benchmark
+$(O)/obj/bench/card/bench_card.o: CPPFLAGS += $(HOSTLIB_INC)
+$(BENCH_CARD): $(O)/obj/bench/card/bench_card.o $(HOSTLIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HOSTLIB_LDLIBS)
+ALL_TARGETS += $(BENCH_CARD)
+
+.PHONY: bench-card
+bench-card: $(BENCH_CARD) $(CARD_SIM)
+	@mkdir -p $(BENCH_OUT)
+	$(Q)IPSECHA_TOP=$(TOP) CARD_SIM=$(TOP)/$(CARD_SIM) $(WITH_CARD) \
+		sh -c '$(TOP)/$(BENCH_CARD) $$IPSECHA_DEV $(TOP)/$(BENCH_OUT)/card.json'
+BENCH_TARGETS += bench-card
+
+# ---- demo
+.PHONY: demo-card
+demo-card: $(CARD_SIM) $(BIN)/ipsecha
+	$(Q)IPSECHA_TOP=$(TOP) CARD_SIM=$(TOP)/$(CARD_SIM) IPSECHA_BIN=$(TOP)/$(BIN)/ipsecha \
+		sim/card/demo-card.sh
