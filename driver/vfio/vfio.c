@@ -1193,38 +1193,46 @@ static int legacy_ranges(struct ipsecha_vfio *dev)
 {
 	struct vfio_iommu_type1_info hdr = { .argsz = sizeof(hdr) };
 	struct vfio_iommu_type1_info *info;
-	uint32_t off;
+	size_t alloc, lim, off;
 	int err = 0;
 
 	if (SYS(dev, ioctl, dev->container_fd, VFIO_IOMMU_GET_INFO, &hdr) < 0)
 		return neg_errno();
 	if (hdr.argsz > 65536)
 		return -EOVERFLOW;
-	info = calloc(1, hdr.argsz > sizeof(hdr) ? hdr.argsz : sizeof(hdr));
+	alloc = hdr.argsz > sizeof(hdr) ? hdr.argsz : sizeof(hdr);
+	info = calloc(1, alloc);
 	if (!info)
 		return -ENOMEM;
-	info->argsz = hdr.argsz > sizeof(hdr) ? hdr.argsz : sizeof(hdr);
+	info->argsz = (uint32_t)alloc;
 	if (SYS(dev, ioctl, dev->container_fd, VFIO_IOMMU_GET_INFO, info) < 0) {
 		err = neg_errno();
 		goto out;
 	}
 	dev->nranges = 0;
+	/* Walk the capability chain, bounded by what we allocated and by what
+	 * the kernel says it wrote, whichever is smaller. */
+	lim = info->argsz < alloc ? info->argsz : alloc;
 	off = (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
-	/* Walk the capability chain, bounds-checked against argsz. */
 	for (int hops = 0; off && hops < 16; hops++) {
 		const struct vfio_info_cap_header *c;
 
-		if (off < sizeof(*info) || off > info->argsz - sizeof(*c))
+		if (off < sizeof(*info) || off % 4 || off > lim || lim - off < sizeof(*c))
 			break;
 		c = (const void *)((const char *)info + off);
 		if (c->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE &&
-		    off + sizeof(struct vfio_iommu_type1_info_cap_iova_range) <= info->argsz) {
+		    lim - off >= sizeof(struct vfio_iommu_type1_info_cap_iova_range)) {
 			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)c;
-			size_t room = (info->argsz - off - sizeof(*r)) / sizeof(r->iova_ranges[0]);
+			size_t room = (lim - off - sizeof(*r)) / sizeof(r->iova_ranges[0]);
 
 			for (uint32_t i = 0; i < r->nr_iovas && i < room &&
-			     dev->nranges < MAX_IOVA_RANGES; i++)
-				dev->ranges[dev->nranges++] = r->iova_ranges[i];
+			     dev->nranges < MAX_IOVA_RANGES; i++) {
+				struct vfio_iova_range rg;
+
+				memcpy(&rg, &r->iova_ranges[i], sizeof(rg));
+				if (rg.start <= rg.end)
+					dev->ranges[dev->nranges++] = rg;
+			}
 		}
 		off = c->next;
 	}
@@ -1248,7 +1256,8 @@ static int legacy_alloc_iova(struct ipsecha_vfio *dev, uint64_t len, uint64_t *i
 		uint64_t at = dev->next_iova > start ? dev->next_iova : start;
 
 		at = (at + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-		if (at < start || at > end || end - at < len - 1)
+		/* (at + len wrapping to 0 would let a later map reuse IOVAs) */
+		if (at < start || at > end || end - at < len - 1 || at + len < at)
 			continue;
 		*iova = at;
 		dev->next_iova = at + len;

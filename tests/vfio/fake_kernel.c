@@ -481,6 +481,21 @@ static int container_ioctl(struct fake_kernel *fk, unsigned long req, void *arg)
 			errno = EINVAL;
 			return -1;
 		}
+		if (fk->iommu_info_blob) {
+			uint32_t room = info->argsz, claim = 0;
+			size_t n = fk->iommu_info_len < room ? fk->iommu_info_len : room;
+
+			if (room < sizeof(*info)) {
+				errno = EINVAL;
+				return -1;
+			}
+			memcpy(&claim, fk->iommu_info_blob, fk->iommu_info_len < 4 ? fk->iommu_info_len : 4);
+			memset((char *)info + 4, 0, room - 4);
+			if (n > 4)
+				memcpy((char *)info + 4, fk->iommu_info_blob + 4, n - 4);
+			info->argsz = claim;
+			return 0;
+		}
 		if (fk->iova_cap)
 			need = sizeof(*info) + 4 /* pad to 8 */ +
 			       sizeof(struct vfio_iommu_type1_info_cap_iova_range) +

@@ -91,6 +91,10 @@ struct fake_kernel {
 	int fail_ioctl_errno;
 	int fail_mmap_errno;
 	int fail_eventfd_errno;
+	/* VFIO_IOMMU_GET_INFO answers with these bytes when set (fuzzing):
+	 * argsz is taken from the blob, the rest copied as far as it fits. */
+	const uint8_t *iommu_info_blob;
+	size_t iommu_info_len;
 	/* what the library asked */
 	unsigned long last_ioctl;
 	struct ipsecha_vfio_sys sys;

@@ -7,7 +7,8 @@
 #   ipsecha.dev=BDF     ivshmem-doorbell on ipsecha-card-sim (the card)
 #   ipsecha.plain=BDF   ivshmem-plain, 1 MiB of zeroes   } one IOMMU group
 #   ipsecha.small=BDF   ivshmem-plain, 64 KiB            }
-#   ipsecha.bench=1     only measure latency (make bench-vfio)
+#   ipsecha.bench=1     only measure latency (make bench-vfio),
+#   ipsecha.bench_n=N   over N commands
 #
 # Output: the console (ttyS0) gets everything; the results port (ttyS1)
 # gets each suite framed by "=== guest-suite NAME" and
@@ -27,6 +28,7 @@ DEV=$(arg dev)
 PLAIN=$(arg plain)
 SMALL=$(arg small)
 BENCH=$(arg bench)
+BENCH_N=$(arg bench_n)
 
 # Run one suite: its output to both ports, framed, with its exit status.
 suite() {
@@ -48,7 +50,7 @@ done
 if [ "$BENCH" = 1 ]; then
 	echo vfio-pci > /sys/bus/pci/devices/$DEV/driver_override
 	echo $DEV > /sys/bus/pci/drivers_probe
-	suite bench ipsecha-vfio-rtt vfio:$DEV 2000
+	suite bench ipsecha-vfio-rtt vfio:$DEV ${BENCH_N:-2000}
 	say "=== guest-done"
 	poweroff -f
 fi

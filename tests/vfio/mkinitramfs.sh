@@ -12,10 +12,15 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ipsecha-vfio-initrd.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 chmod 755 "$tmp"   # mktemp made it 0700: the guest's unprivileged tests need /
 mkdir -p "$tmp/bin" "$tmp/lib/modules" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp" "$tmp/etc"
-bb=$(command -v busybox || true)
-[ -n "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
-	bb=/bin/busybox
-cp "$bb" "$tmp/bin/busybox"
+# busybox-static installs /bin/busybox (it conflicts with the dynamic one);
+# ldd fails on a static binary.
+bb=/bin/busybox
+[ -x $bb ] || { echo "mkinitramfs: $bb missing (apt-get install busybox-static)" >&2; exit 1; }
+if ldd $bb >/dev/null 2>&1; then
+	echo "mkinitramfs: $bb is dynamically linked (apt-get install busybox-static)" >&2
+	exit 1
+fi
+cp $bb "$tmp/bin/busybox"
 cp "$init" "$tmp/init"
 chmod 755 "$tmp/init"
 for b in "$@"; do

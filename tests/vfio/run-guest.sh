@@ -80,7 +80,7 @@ truncate -s 1M "$shm_plain" && truncate -s 64K "$shm_small" || die "cannot creat
 dev=0000:01:00.0 plain=0000:03:01.0 small=0000:03:02.0
 append="console=ttyS0 intel_iommu=on panic=-1 rdinit=/init loglevel=3 quiet"
 append="$append ipsecha.dev=$dev ipsecha.plain=$plain ipsecha.small=$small"
-[ $bench = 1 ] && append="$append ipsecha.bench=1"
+[ $bench = 1 ] && append="$append ipsecha.bench=1 ipsecha.bench_n=${IPSECHA_VFIO_BENCH_N:-2000}"
 timeout -k 5 ${IPSECHA_VFIO_TIMEOUT:-85} qemu-system-x86_64 \
 	-machine q35 -accel tcg -m 512 -smp 1 -no-reboot \
 	-display none -vga none -nic none -monitor none \
