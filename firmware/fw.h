@@ -82,6 +82,9 @@ int fw_init(struct fw *fw, const struct fw_platform *p);
  * of commands completed. Call on every doorbell and periodically. */
 unsigned fw_poll(struct fw *fw);
 
+/* The doorbell rang (statistics only: fw_poll does the work). */
+void fw_doorbell(struct fw *fw);
+
 /* The ivshmem peer disconnected: free the queues it owned. */
 void fw_peer_gone(struct fw *fw, uint32_t peer);
 

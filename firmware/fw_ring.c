@@ -200,6 +200,12 @@ int fw_init(struct fw *fw, const struct fw_platform *p)
 	return ICA_ST_OK;
 }
 
+static int raises_events(uint8_t op)
+{
+	return op == ICA_OP_GROUP_TX_ADD || op == ICA_OP_GROUP_RX_ADV || op == ICA_OP_DP_TX ||
+	       op == ICA_OP_DP_RX || op == ICA_OP_SELFTEST;
+}
+
 static unsigned q_process(struct fw *fw, uint32_t i)
 {
 	struct ica_queue *qt = qtab(fw, i);
@@ -248,6 +254,10 @@ static unsigned q_process(struct fw *fw, uint32_t i)
 		w = (uint32_t *)(void *)&cpl;
 		for (k = 0; k < sizeof(cpl) / 4; k++)
 			dst[k] = w[k];
+		/* Events a command raised go to the ring before its completion,
+		 * so a host that sees the completion can drain them. */
+		if ((fw->eng.features & FW_FEAT_EVENTS) && raises_events(cmd.op) && fw_ev_count(fw))
+			(void)fw_ev_pump(fw, 0xffffffffu);
 		fq->cpl_prod++;
 		fq->cmd_cons++;
 		st_rel(&qt->cpl_prod, fq->cpl_prod);
@@ -300,6 +310,13 @@ void fw_peer_gone(struct fw *fw, uint32_t peer)
 		 * store frees it (and rv32imc has no atomic read-modify-write). */
 		st_rel(&qt->owner_tag, 0);
 	}
+}
+
+void fw_doorbell(struct fw *fw)
+{
+	struct ica_ctrl *ctrl = ctrl_blk(fw);
+
+	st_rel(&ctrl->doorbells, ctrl->doorbells + 1u);
 }
 
 void fw_shutdown(struct fw *fw)

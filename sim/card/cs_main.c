@@ -169,8 +169,8 @@ int main(int argc, char **argv)
 			break;      /* SIGTERM or SIGINT */
 		if (pfd[0].revents)
 			cs_srv_accept(&srv);
-		if (pfd[1].revents)
-			cs_srv_doorbell(&srv);
+		if (pfd[1].revents && cs_srv_doorbell(&srv))
+			fw_doorbell(&the_fw);
 		for (i = 2; i < n; i++)
 			if (pfd[i].revents)
 				cs_srv_client(&srv, idx[i]);
