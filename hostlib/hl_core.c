@@ -310,9 +310,12 @@ static int wait_cpl(struct ipsecha *h, uint32_t want)
 			return rc;
 		if (now_us() > deadline)
 			return -ETIMEDOUT;
+		h->stats.irq_waits++;
 		rc = h->dev->ops->wait(h->dev, ICA_VEC_COMPLETION, 10);
 		if (rc < 0)
 			return rc;
+		if (rc > 0)
+			h->stats.irq_wakeups++;
 	}
 }
 
@@ -348,6 +351,8 @@ int hl_submit_locked(struct ipsecha *h, struct ica_cmd *cmd, struct ica_cpl *cpl
 		}
 		h->prod += k;
 		st_rel(&h->q->cmd_prod, h->prod);
+		h->stats.commands += k;
+		h->stats.doorbells++;
 		err = h->dev->ops->doorbell(h->dev, h->idc.doorbell_peer, ICA_VEC_DOORBELL);
 		if (err)
 			return err;
@@ -396,4 +401,14 @@ int hl_exec1(struct ipsecha *h, struct ica_cmd *cmd, struct ica_cpl *cpl)
 	int err = hl_submit_locked(h, cmd, cpl, 1);
 
 	return err ? err : ipsecha_status_errno(cpl->status);
+}
+
+int ipsecha_stats(struct ipsecha *h, struct ipsecha_stats *st)
+{
+	if (!h || !st)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	*st = h->stats;
+	pthread_mutex_unlock(&h->lock);
+	return 0;
 }

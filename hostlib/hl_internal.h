@@ -60,6 +60,7 @@ struct ipsecha {
 	uint32_t ev_next;                 /* next event seq this handle reads */
 	int timeout_ms;
 	uint32_t spin_us;
+	struct ipsecha_stats stats;
 };
 
 /* Submit n commands (tags are assigned here) and wait for all completions

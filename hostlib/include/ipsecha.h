@@ -286,6 +286,15 @@ IPSECHA_API int ipsecha_batch_submit(struct ipsecha_batch *b);
 IPSECHA_API int ipsecha_batch_result(const struct ipsecha_batch *b, size_t i, uint64_t *epoch,
 				     struct ipsecha_slot_state *st);
 
+/* ---- per-handle counters (what this handle did; for tests and tuning) */
+struct ipsecha_stats {
+	uint64_t commands;       /* commands submitted to the card */
+	uint64_t doorbells;      /* doorbells rung */
+	uint64_t irq_waits;      /* sleeps on the completion interrupt */
+	uint64_t irq_wakeups;    /* of which woken by the interrupt */
+};
+IPSECHA_API int ipsecha_stats(struct ipsecha *h, struct ipsecha_stats *st);
+
 /* ---- raw commands (bring-up, conformance): no host-side validation; the
  * card's own validation answers. Returns 0 when the card completed the
  * command (whatever its status, in cpl->status) or a connection error. */
