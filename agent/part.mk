@@ -17,3 +17,12 @@ $(IKE_LIB): $(IKE_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 ALL_TARGETS += $(IKE_LIB)
+
+# ---- tests ------------------------------------------------------------------
+IKE_TEST_CPPFLAGS := $(IKE_CPPFLAGS) -I$(TOP)/tests/agent
+IKE_TPEER_OBJ := $(O)/obj/tests/agent/tpeer.o
+$(O)/obj/tests/agent/%.o: CPPFLAGS += $(IKE_TEST_CPPFLAGS)
+
+$(BIN)/test-ike-peers: $(O)/obj/tests/agent/test_peers.o $(IKE_TPEER_OBJ) $(IKE_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(IKE_LDLIBS)

@@ -333,8 +333,9 @@ static void ike_rekey_done(struct ike_sa *sa, struct ike_xchg *x, const struct i
 			       nu->id);
 			ike_task_add(nu, XK_IKE_DELETE, 0, 0);
 			ike_xchg_done(sa, x);
+			retire_old(sa, other);   /* the peer deletes the old SA */
 			ike_tasks_run(nu);
-			return;   /* the peer deletes the old SA */
+			return;
 		}
 		SA_LOG(sa, IKE_LOG_INFO, "IKE rekey collision: peer's [%u] is redundant, ours [%u] wins",
 		       other->id, nu->id);
@@ -599,11 +600,13 @@ static void ike_rekey_request(struct ike_sa *sa, struct ikm_msg *m)
 		sa->coll_nr_len = sizeof(nr);
 		ike_children_move(sa, nu);
 		SA_LOG(sa, IKE_LOG_INFO, "IKE rekey collision noted (peer's new SA [%u])", nu->id);
+		ike_tasks_run(nu);
 		return;
 	}
 	ike_children_move(sa, nu);
 	retire_old(sa, nu);
 	SA_LOG(sa, IKE_LOG_INFO, "IKE SA rekeyed by peer, new SA [%u]", nu->id);
+	ike_tasks_run(nu);
 }
 
 static void child_request(struct ike_sa *sa, struct ikm_msg *m, const struct ikm_pl_notify *rekey)

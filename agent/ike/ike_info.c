@@ -96,7 +96,16 @@ void ike_info_on_request(struct ike_sa *sa, struct ikm_msg *m)
 	ike_send_response(sa, m, &b, false);
 	if (del_ike) {
 		/* §2.25.2: a request to close an IKE SA we are rekeying or
-		 * closing: "reply as usual, and forget about" our own. */
+		 * closing: "reply as usual, and forget about" our own. If the
+		 * peer's rekey reached us first, its new SA is the successor. */
+		struct ike_sa *succ = sa->coll_sa_id ? ike_sa_by_id(e, sa->coll_sa_id) : NULL;
+
+		if (succ && sa->state != IKE_S_REKEYED) {
+			sa->state = IKE_S_REKEYED;
+			sa->rekeyed_to = succ;
+			if (e->env.ext && e->env.ext->rekeyed)
+				e->env.ext->rekeyed(e->env.ext_ctx, sa, succ);
+		}
 		ike_sa_kill(sa, sa->state == IKE_S_REKEYED ? "rekeyed" : "deleted by peer");
 	}
 }

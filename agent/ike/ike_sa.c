@@ -558,6 +558,9 @@ int ike_task_add(struct ike_sa *sa, enum xk kind, uint32_t child_spi, uint64_t n
 	}
 	*sa->tasks_tail = t;
 	sa->tasks_tail = &t->next;
+	/* Make sure someone wakes the queue up for a deferred task. */
+	if (not_before && (!tmr_armed(&sa->t_tasks) || sa->t_tasks.at > not_before))
+		arm(sa, &sa->t_tasks, not_before);
 	return 0;
 }
 
