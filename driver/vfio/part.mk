@@ -4,7 +4,8 @@
 
 # The library on its own (the libipsecha backend, hl_vfio.c, is compiled
 # into libipsecha through driver/vfio/hostlib-backend.mk).
-VFIO_SRCS := driver/vfio/vfio.c driver/vfio/vfio_sys.c driver/vfio/vfio_card.c
+VFIO_SRCS := driver/vfio/vfio.c driver/vfio/vfio_dev.c driver/vfio/vfio_dma.c \
+             driver/vfio/vfio_sys.c driver/vfio/vfio_card.c
 VFIO_OBJS := $(VFIO_SRCS:%.c=$(O)/obj/%.o)
 VFIO_LIB  := $(O)/lib/libipsecha_vfio.a
 
@@ -93,6 +94,7 @@ BENCH_TARGETS += bench-vfio
 # ---- libFuzzer: addresses, the card identity block, the IOMMU info chain ----
 VFIO_FUZZ      := $(O)/fuzz/fuzz-vfio
 VFIO_FUZZ_SRCS := tests/vfio/fuzz_vfio.c tests/vfio/fake_kernel.c driver/vfio/vfio.c \
+                  driver/vfio/vfio_dev.c driver/vfio/vfio_dma.c \
                   driver/vfio/vfio_sys.c driver/vfio/vfio_card.c
 $(VFIO_FUZZ): $(VFIO_FUZZ_SRCS) $(wildcard driver/vfio/*.h tests/vfio/*.h)
 	@mkdir -p $(dir $@)

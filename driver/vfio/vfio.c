@@ -14,8 +14,7 @@
  * The sysfs checks come first so that a misconfigured host gets the precise
  * reason (IOMMU off, wrong driver, not bound) instead of a bare ENOENT from
  * the device nodes; every later kernel error is still mapped to a cause. */
-#include "ipsecha_vfio.h"
-#include "vfio_compat.h"
+#include "vfio_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,11 +30,6 @@
 #include <unistd.h>
 
 #define SYSFS_PCI "/sys/bus/pci/devices"
-#define PCI_COMMAND 0x04
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_COMMAND_MASTER 0x4
-#define PAGE 4096u
-#define MAX_IOVA_RANGES 8
 
 /* The devices we drive. The ivshmem window must hold at least the card's
  * identity block and rings; 64 KiB is a floor well below any useful card. */
@@ -46,37 +40,7 @@ static const struct ipsecha_vfio_pci_id pci_ids[] = {
 	  "QEMU ivshmem (emulated ipsecha card)", 2, 0, 64 * 1024 },
 };
 
-struct dma_map {
-	uint64_t iova, len;
-};
-
-struct ipsecha_vfio {
-	const struct ipsecha_vfio_sys *sys;
-	struct ipsecha_vfio_info info;
-	int container_fd; /* legacy */
-	int group_fd;     /* legacy */
-	int iommufd;      /* cdev */
-	uint32_t ioas_id; /* cdev */
-	int device_fd;
-	uint64_t config_off;
-	uint64_t card_off; /* region offsets within the device fd */
-	uint64_t regs_off;
-	void *card_map;
-	size_t card_map_len;
-	void *regs_map; /* NULL: registers via pread/pwrite */
-	size_t regs_map_len;
-	int *irq_fds;
-	unsigned int irq_count;
-	struct dma_map *maps;
-	size_t nmaps, maps_cap;
-	struct vfio_iova_range ranges[MAX_IOVA_RANGES];
-	unsigned int nranges;  /* 0: not queried yet */
-	uint64_t next_iova;
-};
-
 /* ---- small helpers ------------------------------------------------------ */
-
-#define SYS(dev, fn, ...) ((dev)->sys->fn((dev)->sys->ctx, __VA_ARGS__))
 
 static const char *const cause_names[] = {
 	[IPSECHA_VFIO_OK] = "ok",
@@ -162,7 +126,7 @@ static int fail(struct ipsecha_vfio_diag *d, int err, enum ipsecha_vfio_cause ca
 
 /* errno of a failed call, never 0 (a misbehaving shim must not turn a
  * failure into success). */
-static int neg_errno(void)
+int vfio_neg_errno(void)
 {
 	return errno ? -errno : -EIO;
 }
@@ -275,9 +239,9 @@ static int read_attr(struct ipsecha_vfio *dev, const char *path, char *buf, size
 	int err;
 
 	if (fd < 0)
-		return neg_errno();
+		return vfio_neg_errno();
 	n = SYS(dev, pread, fd, buf, len - 1, 0);
-	err = n < 0 ? neg_errno() : 0;
+	err = n < 0 ? vfio_neg_errno() : 0;
 	SYS(dev, close, fd);
 	if (err)
 		return err;
@@ -309,7 +273,7 @@ static int read_link_name(struct ipsecha_vfio *dev, const char *path, char *out,
 	ssize_t n = SYS(dev, readlink, path, target, sizeof(target) - 1);
 
 	if (n < 0)
-		return neg_errno();
+		return vfio_neg_errno();
 	target[n] = 0;
 	return copy_str(out, len, base_name(target));
 }
@@ -413,7 +377,7 @@ static int check_sysfs(struct ipsecha_vfio *dev, struct target *t,
 
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s", t->bdf);
 	if (SYS(dev, exists, path) != 0) {
-		err = neg_errno();
+		err = vfio_neg_errno();
 		if (err == -EACCES || err == -EPERM)
 			return fail(d, err, IPSECHA_VFIO_E_PERM, "%s: permission denied", path);
 		if (err != -ENOENT && err != -ENOTDIR)
@@ -498,7 +462,7 @@ static int open_legacy(struct ipsecha_vfio *dev, struct target *t,
 
 	dev->container_fd = SYS(dev, open, "/dev/vfio/vfio", O_RDWR);
 	if (dev->container_fd < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		if (err == -EACCES || err == -EPERM)
 			return fail(d, err, IPSECHA_VFIO_E_PERM,
@@ -529,7 +493,7 @@ static int open_legacy(struct ipsecha_vfio *dev, struct target *t,
 	snprintf(path, sizeof(path), "/dev/vfio/%d", t->group);
 	dev->group_fd = SYS(dev, open, path, O_RDWR);
 	if (dev->group_fd < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		if (err == -EACCES || err == -EPERM)
 			return fail(d, err, IPSECHA_VFIO_E_PERM,
@@ -548,7 +512,7 @@ static int open_legacy(struct ipsecha_vfio *dev, struct target *t,
 	}
 	snprintf(dev->info.path, sizeof(dev->info.path), "%s", path);
 	if (SYS(dev, ioctl, dev->group_fd, VFIO_GROUP_GET_STATUS, &st) < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "%s: GROUP_GET_STATUS: %s",
 			    path, strerror(-err));
@@ -563,20 +527,20 @@ static int open_legacy(struct ipsecha_vfio *dev, struct target *t,
 			    who[0] ? who : "a member is bound to a host driver");
 	}
 	if (SYS(dev, ioctl, dev->group_fd, VFIO_GROUP_SET_CONTAINER, &dev->container_fd) < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		return fail(d, err, err == -EBUSY ? IPSECHA_VFIO_E_BUSY : IPSECHA_VFIO_E_SYSCALL,
 			    "%s: GROUP_SET_CONTAINER: %s", path, strerror(-err));
 	}
 	if (SYS(dev, ioctl, dev->container_fd, VFIO_SET_IOMMU, (void *)(uintptr_t)type) < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "VFIO_SET_IOMMU(type1): %s",
 			    strerror(-err));
 	}
 	dev->device_fd = SYS(dev, ioctl, dev->group_fd, VFIO_GROUP_GET_DEVICE_FD, t->bdf);
 	if (dev->device_fd < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		dev->device_fd = -1;
 		if (err == -EBUSY)
@@ -605,7 +569,7 @@ static int open_cdev(struct ipsecha_vfio *dev, struct target *t,
 
 	dev->iommufd = SYS(dev, open, "/dev/iommu", O_RDWR);
 	if (dev->iommufd < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		if (err == -EACCES || err == -EPERM)
 			return fail(d, err, IPSECHA_VFIO_E_PERM,
@@ -621,7 +585,7 @@ static int open_cdev(struct ipsecha_vfio *dev, struct target *t,
 	snprintf(dev->info.path, sizeof(dev->info.path), "%s", path);
 	dev->device_fd = SYS(dev, open, path, O_RDWR);
 	if (dev->device_fd < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		dev->device_fd = -1;
 		if (err == -EACCES || err == -EPERM)
@@ -638,7 +602,7 @@ static int open_cdev(struct ipsecha_vfio *dev, struct target *t,
 	}
 	bind.iommufd = dev->iommufd;
 	if (SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		if (err == -EBUSY)
 			return fail(d, err, IPSECHA_VFIO_E_BUSY,
@@ -651,7 +615,7 @@ static int open_cdev(struct ipsecha_vfio *dev, struct target *t,
 			    path, strerror(-err));
 	}
 	if (SYS(dev, ioctl, dev->iommufd, IOMMU_IOAS_ALLOC, &alloc) < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "IOMMU_IOAS_ALLOC: %s",
 			    strerror(-err));
@@ -659,7 +623,7 @@ static int open_cdev(struct ipsecha_vfio *dev, struct target *t,
 	dev->ioas_id = alloc.out_ioas_id;
 	attach.pt_id = dev->ioas_id;
 	if (SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0) {
-		int err = neg_errno();
+		int err = vfio_neg_errno();
 
 		return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "%s: ATTACH_IOMMUFD_PT: %s",
 			    path, strerror(-err));
@@ -676,11 +640,11 @@ static int region_info(struct ipsecha_vfio *dev, unsigned int index,
 	ri->argsz = sizeof(*ri);
 	ri->index = index;
 	if (SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0)
-		return neg_errno();
+		return vfio_neg_errno();
 	return 0;
 }
 
-static int cfg_io(const struct ipsecha_vfio *dev, bool write, unsigned int off,
+int vfio_cfg_io(const struct ipsecha_vfio *dev, bool write, unsigned int off,
 		  void *buf, size_t len)
 {
 	ssize_t n;
@@ -692,7 +656,7 @@ static int cfg_io(const struct ipsecha_vfio *dev, bool write, unsigned int off,
 	else
 		n = SYS(dev, pread, dev->device_fd, buf, len, (off_t)(dev->config_off + off));
 	if (n < 0)
-		return neg_errno();
+		return vfio_neg_errno();
 	return (size_t)n == len ? 0 : -EIO;
 }
 
@@ -730,7 +694,7 @@ static int map_bar(struct ipsecha_vfio *dev, int bar, uint64_t min, bool need_mm
 	*map = SYS(dev, mmap, *map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   dev->device_fd, (off_t)ri.offset);
 	if (*map == MAP_FAILED) {
-		err = neg_errno();
+		err = vfio_neg_errno();
 		*map = NULL;
 		if (need_mmap)
 			return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "%s: mmap BAR%d: %s",
@@ -752,7 +716,7 @@ static int setup_device(struct ipsecha_vfio *dev, struct target *t,
 	int err;
 
 	if (SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_GET_INFO, &di) < 0) {
-		err = neg_errno();
+		err = vfio_neg_errno();
 		return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "%s: DEVICE_GET_INFO: %s", who,
 			    strerror(-err));
 	}
@@ -766,7 +730,7 @@ static int setup_device(struct ipsecha_vfio *dev, struct target *t,
 		return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "%s: config REGION_INFO: %s", who,
 			    strerror(-err));
 	dev->config_off = ri.offset;
-	err = cfg_io(dev, false, 0, ids, sizeof(ids));
+	err = vfio_cfg_io(dev, false, 0, ids, sizeof(ids));
 	if (err)
 		return fail(d, err, IPSECHA_VFIO_E_SYSCALL, "%s: reading config space: %s",
 			    who, strerror(-err));
@@ -967,384 +931,3 @@ volatile void *ipsecha_vfio_card_bar(const struct ipsecha_vfio *dev, size_t *len
 	return dev->card_map;
 }
 
-/* ---- ivshmem registers --------------------------------------------------- */
-
-static int reg_read32(const struct ipsecha_vfio *dev, unsigned int off, uint32_t *v)
-{
-	if (dev->regs_map) {
-		*v = *(volatile uint32_t *)((char *)dev->regs_map + off);
-		return 0;
-	}
-	if (SYS(dev, pread, dev->device_fd, v, 4, (off_t)(dev->regs_off + off)) != 4)
-		return neg_errno();
-	return 0;
-}
-
-static int reg_write32(const struct ipsecha_vfio *dev, unsigned int off, uint32_t v)
-{
-	if (dev->regs_map) {
-		*(volatile uint32_t *)((char *)dev->regs_map + off) = v;
-		return 0;
-	}
-	if (SYS(dev, pwrite, dev->device_fd, &v, 4, (off_t)(dev->regs_off + off)) != 4)
-		return neg_errno();
-	return 0;
-}
-
-int ipsecha_vfio_ivshmem_position(const struct ipsecha_vfio *dev)
-{
-	uint32_t v;
-	int err;
-
-	if (!dev)
-		return -EINVAL;
-	if (!dev->info.id || dev->info.id->kind != IPSECHA_VFIO_KIND_IVSHMEM)
-		return -ENOTSUP;
-	err = reg_read32(dev, IPSECHA_IVSHMEM_REG_IVPOSITION, &v);
-	if (err)
-		return err;
-	return v > INT_MAX ? -ERANGE : (int)v;
-}
-
-int ipsecha_vfio_ivshmem_ring(const struct ipsecha_vfio *dev, uint16_t peer, uint16_t vector)
-{
-	if (!dev)
-		return -EINVAL;
-	if (!dev->info.id || dev->info.id->kind != IPSECHA_VFIO_KIND_IVSHMEM)
-		return -ENOTSUP;
-	return reg_write32(dev, IPSECHA_IVSHMEM_REG_DOORBELL, (uint32_t)peer << 16 | vector);
-}
-
-/* ---- config space, bus mastering, reset ---------------------------------- */
-
-int ipsecha_vfio_config_read(const struct ipsecha_vfio *dev, unsigned int off, void *buf, size_t len)
-{
-	if (!dev || !buf)
-		return -EINVAL;
-	return cfg_io(dev, false, off, buf, len);
-}
-
-int ipsecha_vfio_config_write(const struct ipsecha_vfio *dev, unsigned int off,
-			      const void *buf, size_t len)
-{
-	if (!dev || !buf)
-		return -EINVAL;
-	return cfg_io(dev, true, off, (void *)buf, len);
-}
-
-int ipsecha_vfio_bus_master(const struct ipsecha_vfio *dev, bool on)
-{
-	uint8_t c[2];
-	uint16_t cmd;
-	int err;
-
-	if (!dev)
-		return -EINVAL;
-	err = cfg_io(dev, false, PCI_COMMAND, c, 2);
-	if (err)
-		return err;
-	cmd = (uint16_t)(c[0] | c[1] << 8);
-	if (on)
-		cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
-	else
-		cmd &= (uint16_t)~PCI_COMMAND_MASTER;
-	c[0] = (uint8_t)cmd;
-	c[1] = (uint8_t)(cmd >> 8);
-	return cfg_io(dev, true, PCI_COMMAND, c, 2);
-}
-
-int ipsecha_vfio_reset(struct ipsecha_vfio *dev)
-{
-	uint8_t c[2];
-	int err;
-
-	if (!dev)
-		return -EINVAL;
-	if (!dev->info.can_reset)
-		return -ENOTSUP;
-	err = cfg_io(dev, false, PCI_COMMAND, c, 2);
-	if (err)
-		return err;
-	if (SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_RESET, NULL) < 0)
-		return neg_errno();
-	/* The kernel restores saved config state; make sure the command
-	 * register (bus mastering) is what it was before. */
-	return cfg_io(dev, true, PCI_COMMAND, c, 2);
-}
-
-/* ---- interrupts ------------------------------------------------------------ */
-
-int ipsecha_vfio_irq_enable(struct ipsecha_vfio *dev, unsigned int nvec)
-{
-	struct vfio_irq_set *set;
-	size_t sz;
-	int *fds, err = 0;
-	unsigned int i;
-
-	if (!dev || nvec == 0 || nvec > 64)
-		return -EINVAL;
-	if (dev->irq_count)
-		return -EALREADY;
-	if (nvec > dev->info.msix_vectors)
-		return -ENOTSUP;
-	fds = calloc(nvec, sizeof(*fds));
-	sz = sizeof(*set) + nvec * sizeof(int32_t);
-	set = calloc(1, sz);
-	if (!fds || !set) {
-		free(fds);
-		free(set);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nvec; i++) {
-		fds[i] = SYS(dev, eventfd, 0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (fds[i] < 0) {
-			err = neg_errno();
-			break;
-		}
-	}
-	if (!err) {
-		set->argsz = (uint32_t)sz;
-		set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-		set->index = VFIO_PCI_MSIX_IRQ_INDEX;
-		set->start = 0;
-		set->count = nvec;
-		memcpy(set->data, fds, nvec * sizeof(int32_t));
-		if (SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_SET_IRQS, set) < 0)
-			err = neg_errno();
-	}
-	free(set);
-	if (err) {
-		while (i-- > 0)
-			SYS(dev, close, fds[i]);
-		free(fds);
-		return err;
-	}
-	dev->irq_fds = fds;
-	dev->irq_count = nvec;
-	return 0;
-}
-
-int ipsecha_vfio_irq_disable(struct ipsecha_vfio *dev)
-{
-	struct vfio_irq_set set = {
-		.argsz = sizeof(set),
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-		.index = VFIO_PCI_MSIX_IRQ_INDEX,
-		.start = 0,
-		.count = 0,
-	};
-	int err = 0;
-
-	if (!dev)
-		return -EINVAL;
-	if (!dev->irq_count)
-		return 0;
-	if (SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_SET_IRQS, &set) < 0)
-		err = neg_errno();
-	/* Close the eventfds regardless: the device fd's release tears the
-	 * routing down if the ioctl failed. */
-	for (unsigned int i = 0; i < dev->irq_count; i++)
-		SYS(dev, close, dev->irq_fds[i]);
-	free(dev->irq_fds);
-	dev->irq_fds = NULL;
-	dev->irq_count = 0;
-	return err;
-}
-
-int ipsecha_vfio_irq_fd(const struct ipsecha_vfio *dev, unsigned int vector)
-{
-	if (!dev || vector >= dev->irq_count)
-		return -EINVAL;
-	return dev->irq_fds[vector];
-}
-
-int64_t ipsecha_vfio_irq_wait(const struct ipsecha_vfio *dev, unsigned int vector, int timeout_ms)
-{
-	struct pollfd p;
-	uint64_t count;
-	int r;
-
-	if (!dev || vector >= dev->irq_count)
-		return -EINVAL;
-	p.fd = dev->irq_fds[vector];
-	p.events = POLLIN;
-	for (;;) {
-		r = poll(&p, 1, timeout_ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return neg_errno();
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (read(p.fd, &count, sizeof(count)) == (ssize_t)sizeof(count))
-			return count > INT64_MAX ? INT64_MAX : (int64_t)count;
-		if (errno != EAGAIN && errno != EINTR)
-			return neg_errno();
-		/* Another thread consumed it: wait again. */
-	}
-}
-
-/* ---- DMA --------------------------------------------------------------------- */
-
-/* Learn the usable IOVA ranges of a type1 container (the IOVA_RANGE
- * capability of VFIO_IOMMU_GET_INFO; absent on old kernels, in which case
- * the whole 32..47-bit space is assumed). */
-static int legacy_ranges(struct ipsecha_vfio *dev)
-{
-	struct vfio_iommu_type1_info hdr = { .argsz = sizeof(hdr) };
-	struct vfio_iommu_type1_info *info;
-	size_t alloc, lim, off;
-	int err = 0;
-
-	if (SYS(dev, ioctl, dev->container_fd, VFIO_IOMMU_GET_INFO, &hdr) < 0)
-		return neg_errno();
-	if (hdr.argsz > 65536)
-		return -EOVERFLOW;
-	alloc = hdr.argsz > sizeof(hdr) ? hdr.argsz : sizeof(hdr);
-	info = calloc(1, alloc);
-	if (!info)
-		return -ENOMEM;
-	info->argsz = (uint32_t)alloc;
-	if (SYS(dev, ioctl, dev->container_fd, VFIO_IOMMU_GET_INFO, info) < 0) {
-		err = neg_errno();
-		goto out;
-	}
-	dev->nranges = 0;
-	/* Walk the capability chain, bounded by what we allocated and by what
-	 * the kernel says it wrote, whichever is smaller. */
-	lim = info->argsz < alloc ? info->argsz : alloc;
-	off = (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
-	for (int hops = 0; off && hops < 16; hops++) {
-		const struct vfio_info_cap_header *c;
-
-		if (off < sizeof(*info) || off % 4 || off > lim || lim - off < sizeof(*c))
-			break;
-		c = (const void *)((const char *)info + off);
-		if (c->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE &&
-		    lim - off >= sizeof(struct vfio_iommu_type1_info_cap_iova_range)) {
-			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)c;
-			size_t room = (lim - off - sizeof(*r)) / sizeof(r->iova_ranges[0]);
-
-			for (uint32_t i = 0; i < r->nr_iovas && i < room &&
-			     dev->nranges < MAX_IOVA_RANGES; i++) {
-				struct vfio_iova_range rg;
-
-				memcpy(&rg, &r->iova_ranges[i], sizeof(rg));
-				if (rg.start <= rg.end)
-					dev->ranges[dev->nranges++] = rg;
-			}
-		}
-		off = c->next;
-	}
-	if (!dev->nranges) {
-		dev->ranges[0].start = 1ull << 32;
-		dev->ranges[0].end = (1ull << 47) - 1;
-		dev->nranges = 1;
-	}
-	/* Stay clear of IOVA 0 and the low 1 MiB (legacy ISA / x86 MSI quirks). */
-	dev->next_iova = 1ull << 20;
-out:
-	free(info);
-	return err;
-}
-
-/* Pick the next free IOVA for len bytes from the usable ranges. */
-static int legacy_alloc_iova(struct ipsecha_vfio *dev, uint64_t len, uint64_t *iova)
-{
-	for (unsigned int i = 0; i < dev->nranges; i++) {
-		uint64_t start = dev->ranges[i].start, end = dev->ranges[i].end;
-		uint64_t at = dev->next_iova > start ? dev->next_iova : start;
-
-		at = (at + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-		/* (at + len wrapping to 0 would let a later map reuse IOVAs) */
-		if (at < start || at > end || end - at < len - 1 || at + len < at)
-			continue;
-		*iova = at;
-		dev->next_iova = at + len;
-		return 0;
-	}
-	return -ENOSPC;
-}
-
-int ipsecha_vfio_dma_map(struct ipsecha_vfio *dev, void *vaddr, size_t len, uint64_t *iova)
-{
-	uint64_t at = 0;
-	int err;
-
-	if (!dev || !vaddr || !iova || len == 0 || ((uintptr_t)vaddr | len) & (PAGE - 1))
-		return -EINVAL;
-	if (dev->nmaps == dev->maps_cap) {
-		size_t cap = dev->maps_cap ? dev->maps_cap * 2 : 8;
-		struct dma_map *m = realloc(dev->maps, cap * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		dev->maps = m;
-		dev->maps_cap = cap;
-	}
-	if (dev->iommufd >= 0) {
-		struct iommu_ioas_map m = {
-			.size = sizeof(m),
-			.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
-			.ioas_id = dev->ioas_id,
-			.user_va = (uintptr_t)vaddr,
-			.length = len,
-		};
-
-		if (SYS(dev, ioctl, dev->iommufd, IOMMU_IOAS_MAP, &m) < 0)
-			return neg_errno();
-		at = m.iova;
-	} else {
-		struct vfio_iommu_type1_dma_map m = {
-			.argsz = sizeof(m),
-			.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-			.vaddr = (uintptr_t)vaddr,
-			.size = len,
-		};
-
-		if (!dev->nranges && (err = legacy_ranges(dev)))
-			return err;
-		err = legacy_alloc_iova(dev, len, &at);
-		if (err)
-			return err;
-		m.iova = at;
-		if (SYS(dev, ioctl, dev->container_fd, VFIO_IOMMU_MAP_DMA, &m) < 0)
-			return neg_errno();
-	}
-	dev->maps[dev->nmaps].iova = at;
-	dev->maps[dev->nmaps].len = len;
-	dev->nmaps++;
-	*iova = at;
-	return 0;
-}
-
-int ipsecha_vfio_dma_unmap(struct ipsecha_vfio *dev, uint64_t iova, size_t len)
-{
-	size_t i;
-	int r;
-
-	if (!dev)
-		return -EINVAL;
-	for (i = 0; i < dev->nmaps; i++)
-		if (dev->maps[i].iova == iova && dev->maps[i].len == len)
-			break;
-	if (i == dev->nmaps)
-		return -ENOENT;
-	if (dev->iommufd >= 0) {
-		struct iommu_ioas_unmap u = {
-			.size = sizeof(u), .ioas_id = dev->ioas_id, .iova = iova, .length = len,
-		};
-
-		r = SYS(dev, ioctl, dev->iommufd, IOMMU_IOAS_UNMAP, &u);
-	} else {
-		struct vfio_iommu_type1_dma_unmap u = {
-			.argsz = sizeof(u), .iova = iova, .size = len,
-		};
-
-		r = SYS(dev, ioctl, dev->container_fd, VFIO_IOMMU_UNMAP_DMA, &u);
-	}
-	/* Forget the mapping even if the kernel refused: closing the container
-	 * or iommufd drops every mapping anyway. */
-	dev->maps[i] = dev->maps[--dev->nmaps];
-	return r < 0 ? neg_errno() : 0;
-}
