@@ -113,3 +113,24 @@ BENCH_TARGETS += bench-card
 demo-card: $(CARD_SIM) $(BIN)/ipsecha
 	$(Q)IPSECHA_TOP=$(TOP) CARD_SIM=$(TOP)/$(CARD_SIM) IPSECHA_BIN=$(TOP)/$(BIN)/ipsecha \
 		sim/card/demo-card.sh
+
+# ---- libFuzzer: the firmware's handling of host input (commands, queue
+# indices) on the fake engine. make test-card-fuzz runs it for
+# CARD_FUZZ_SECONDS from the seed corpus (a copy: the corpus in git stays).
+CARD_FUZZ_BIN     := $(O)/fuzz/fuzz-fw
+CARD_FUZZ_SECONDS ?= 20
+$(CARD_FUZZ_BIN): tests/firmware/fuzz_fw.c tests/firmware/fake_engine.c $(CS_FW_SRCS) \
+		  $(wildcard firmware/*.h firmware/include/*.h tests/firmware/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+		$(FW_INC) -I$(TOP)/tests/firmware -o $@ tests/firmware/fuzz_fw.c \
+		tests/firmware/fake_engine.c $(CS_FW_SRCS)
+.PHONY: test-card-fuzz
+test-card-fuzz: $(CARD_FUZZ_BIN)
+	$(Q)rm -rf $(O)/fuzz/fw-corpus && mkdir -p $(O)/fuzz/fw-corpus && \
+		cp tests/firmware/fuzz-seeds/* $(O)/fuzz/fw-corpus/
+	$(Q)$(RUN_SUITE) card-fw-fuzz sh -c 'cd $(TOP)/$(O)/fuzz && ./fuzz-fw -max_total_time=$(CARD_FUZZ_SECONDS) \
+		-max_len=4096 -artifact_prefix=$(TOP)/$(O)/fuzz/ fw-corpus >fuzz-fw.log 2>&1; rc=$$?; \
+		tail -4 fuzz-fw.log; if [ $$rc -eq 0 ]; then echo "card-fw-fuzz: 1 passed, 0 failed"; \
+		else echo "card-fw-fuzz: 0 passed, 1 failed"; exit 1; fi'
+CHECK_SUITES += test-card-fuzz
