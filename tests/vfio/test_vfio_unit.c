@@ -920,6 +920,8 @@ static void sweep(enum ipsecha_vfio_mode mode)
 		assert_true(fk_clean(&fk));
 	}
 	assert_true(fails > total / 2);
+	print_message("fault sweep (%s): %ld calls, %d clean failures, %ld tolerated\n",
+		      ipsecha_vfio_mode_name(mode), total, fails, total - fails);
 }
 
 static void t_sweep_legacy(void **state)
