@@ -2,6 +2,7 @@
 #include "hl_internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -455,10 +456,13 @@ int ipsecha_event_drain(struct ipsecha *h, struct ipsecha_event *ev, size_t max,
 	mask = h->idc.ev_entries - 1;
 	fd = h->dev->ops->irq_fd(h->dev, ICA_VEC_EVENT);
 	if (fd >= 0) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
 		uint64_t junk;
 
-		/* Clear the wake-up before looking, so none is missed after. */
-		if (read(fd, &junk, sizeof(junk)) < 0 && errno != EAGAIN)
+		/* Clear the wake-up before looking, so none is missed after
+		 * (poll first: a backend's fd need not be non-blocking). */
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+		    read(fd, &junk, sizeof(junk)) < 0 && errno != EAGAIN)
 			return -errno;
 	}
 	cmd_init(&c, ICA_OP_EVENT_DRAIN, 0);

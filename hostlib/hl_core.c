@@ -354,12 +354,13 @@ int hl_submit_locked(struct ipsecha *h, struct ica_cmd *cmd, struct ica_cpl *cpl
 		h->stats.commands += k;
 		h->stats.doorbells++;
 		err = h->dev->ops->doorbell(h->dev, h->idc.doorbell_peer, ICA_VEC_DOORBELL);
-		if (err)
+		if (err) {
+			h->stale = k;   /* published: their completions may still come */
 			return err;
+		}
 		err = wait_cpl(h, k);
 		if (err) {
-			if (err == -ETIMEDOUT)
-				h->stale = k;
+			h->stale = k;
 			return err;
 		}
 		for (i = 0; i < k; i++) {

@@ -111,6 +111,11 @@ int main(int argc, char **argv)
 	}
 
 	err = cs_engine_open(kind, trace, &eng);
+	if (err == -EOPNOTSUPP && trace) {
+		fprintf(stderr, "ipsecha-card-sim: --trace needs the rtl engine (built: %s)\n",
+			cs_engine_list());
+		goto out_sfd;
+	}
 	if (err) {
 		fprintf(stderr, "ipsecha-card-sim: engine '%s': %s (built: %s)\n",
 			kind ? kind : "default", strerror(-err), cs_engine_list());
