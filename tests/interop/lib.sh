@@ -130,6 +130,7 @@ ipsi_charon_conf() {
 		install_routes = yes
 		retransmit_tries = ${IPSI_RETRANSMIT_TRIES:-3}
 		retransmit_timeout = ${IPSI_RETRANSMIT_TIMEOUT:-2}
+		${IPSI_CHARON_EXTRA:-}
 		plugins {
 			vici { socket = unix://$d/charon.vici }
 		}
