@@ -756,3 +756,66 @@ int ipsecha_batch_result(const struct ipsecha_batch *b, size_t i, uint64_t *epoc
 		slot_state(st, b->cmd[i].index, c->w0, c->v[0], c->v[1], c->v[2], c->v[3]);
 	return ipsecha_status_errno(c->status);
 }
+
+/* ---- Child SA helpers (one group per IKE SA, one slot per direction) */
+
+int ipsecha_child_install(struct ipsecha *h, uint32_t group, uint32_t slot_out, uint32_t slot_in,
+			  int esn, uint64_t out_seq, uint64_t in_edge, uint64_t hard_limit,
+			  uint64_t soft_limit)
+{
+	struct ipsecha_sa o = { group, esn ? IPSECHA_SA_ESN : 0, out_seq, hard_limit, soft_limit };
+	struct ipsecha_sa i = { group, IPSECHA_SA_IN | (esn ? IPSECHA_SA_ESN : 0), in_edge, 0, 0 };
+	struct ica_cmd c[2];
+	struct ica_cpl cpl[2];
+	int err, e0, e1;
+
+	if (!h || slot_out == slot_in)
+		return -EINVAL;
+	err = sa_cmd(h, slot_out, &o, &c[0]);
+	if (!err)
+		err = sa_cmd(h, slot_in, &i, &c[1]);
+	if (err)
+		return err;
+	pthread_mutex_lock(&h->lock);
+	err = hl_submit_locked(h, c, cpl, 2);
+	if (!err) {
+		e0 = ipsecha_status_errno(cpl[0].status);
+		e1 = ipsecha_status_errno(cpl[1].status);
+		err = e0 ? e0 : e1;
+		if (!e0 && e1) {
+			/* Undo the half that went in. */
+			cmd_init(&c[0], ICA_OP_SLOT_REMOVE, slot_out);
+			(void)hl_exec1(h, &c[0], &cpl[0]);
+		} else if (e0 && !e1) {
+			cmd_init(&c[1], ICA_OP_SLOT_REMOVE, slot_in);
+			(void)hl_exec1(h, &c[1], &cpl[1]);
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+	return err;
+}
+
+int ipsecha_child_remove(struct ipsecha *h, uint32_t slot_out, uint32_t slot_in)
+{
+	struct ica_cmd c[2];
+	struct ica_cpl cpl[2];
+	int err, e0, e1;
+
+	if (!h || slot_out == slot_in)
+		return -EINVAL;
+	err = slot_cmd(h, ICA_OP_SLOT_REMOVE, slot_out, &c[0]);
+	if (!err)
+		err = slot_cmd(h, ICA_OP_SLOT_REMOVE, slot_in, &c[1]);
+	if (err)
+		return err;
+	pthread_mutex_lock(&h->lock);
+	err = hl_submit_locked(h, c, cpl, 2);
+	pthread_mutex_unlock(&h->lock);
+	if (err)
+		return err;
+	e0 = ipsecha_status_errno(cpl[0].status);
+	e1 = ipsecha_status_errno(cpl[1].status);
+	if (e0 == -ENOENT && e1 == -ENOENT)
+		return -ENOENT;
+	return e0 && e0 != -ENOENT ? e0 : (e1 && e1 != -ENOENT ? e1 : 0);
+}

@@ -167,6 +167,19 @@ IPSECHA_API int ipsecha_slot_read_bitmap(struct ipsecha *h, uint32_t slot,
 					 struct ipsecha_slot_state *st,
 					 uint32_t *words, size_t max_words, size_t *nwords);
 
+/* One Child SA = one outbound and one inbound slot in the IKE SA's group,
+ * same ESN mode. Installs both with one doorbell; if either is refused,
+ * the other is removed again, so the call is all-or-nothing for the
+ * caller (returns the first error). out_seq: last outbound number used;
+ * in_edge: inbound right edge (0, 0 for a new Child SA). hard/soft limits
+ * apply to the outbound slot (0 = none). */
+IPSECHA_API int ipsecha_child_install(struct ipsecha *h, uint32_t group, uint32_t slot_out,
+				      uint32_t slot_in, int esn, uint64_t out_seq,
+				      uint64_t in_edge, uint64_t hard_limit, uint64_t soft_limit);
+/* Remove both slots of a Child SA (one doorbell); -ENOENT if neither was
+ * installed, 0 if at least one was removed. */
+IPSECHA_API int ipsecha_child_remove(struct ipsecha *h, uint32_t slot_out, uint32_t slot_in);
+
 /* ---- groups */
 #define IPSECHA_GROUP_HELD      0x1u
 #define IPSECHA_GROUP_ESN       0x2u

@@ -1007,6 +1007,31 @@ static void t_esn_rx(void)
 	ipsecha_slot_remove(H, b, NULL);
 }
 
+static void t_child_sa(void)
+{
+	uint32_t g = G(340), so = S(1700), si = S(1701), sx = S(1702);
+	struct ipsecha_sa plain = sa_out(g, 0, 0, 0, 0);
+	struct ipsecha_slot_state st;
+
+	CHECK_OK(ipsecha_child_install(H, g, so, si, 1, 5, 9, 0, 0));
+	st = rd(so);
+	CHECK_EQ(st.flags, IPSECHA_SLOT_VALID | IPSECHA_SLOT_ESN);
+	CHECK_EQ(st.value, 5);
+	st = rd(si);
+	CHECK_EQ(st.flags, IPSECHA_SLOT_VALID | IPSECHA_SLOT_ESN | IPSECHA_SLOT_IN);
+	CHECK_EQ(st.value, 9);
+	/* Second Child SA whose inbound slot is taken: nothing stays installed. */
+	CHECK_ERR(ipsecha_child_install(H, g, sx, si, 1, 0, 0, 0, 0), -EEXIST);
+	CHECK_EQ(rd(sx).flags, 0);
+	CHECK_ERR(ipsecha_child_install(H, g, sx, sx, 1, 0, 0, 0, 0), -EINVAL);
+	/* A 32-bit Child SA cannot join the ESN IKE SA's group. */
+	CHECK_ERR(ipsecha_slot_install(H, sx, &plain, NULL), -EXDEV);
+	CHECK_OK(ipsecha_child_remove(H, so, si));
+	CHECK_EQ(rd(so).flags, 0);
+	CHECK_EQ(rd(si).flags, 0);
+	CHECK_ERR(ipsecha_child_remove(H, so, si), -ENOENT);
+}
+
 static void t_strerror(void)
 {
 	int errs[] = { 0, -EINVAL, -EEXIST, -ENOENT, -EXDEV, -EOVERFLOW, -EDOM, -ERANGE,
@@ -1050,6 +1075,7 @@ static const struct test tests[] = {
 	{ "queue exhaustion", t_queue_exhaustion, 0 },
 	{ "no sequence number reused", t_no_reuse, 0 },
 	{ "ESN inference on receive", t_esn_rx, 0 },
+	{ "Child SA install/remove (one group per IKE SA)", t_child_sa, 0 },
 	{ "self-test", t_selftest, 0 },
 	{ "strerror and status mapping", t_strerror, 0 },
 };
