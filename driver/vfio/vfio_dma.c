@@ -4,6 +4,7 @@
 #include "vfio_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,26 +39,32 @@ static int legacy_ranges(struct ipsecha_vfio *dev)
 	lim = info->argsz < alloc ? info->argsz : alloc;
 	off = (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
 	for (int hops = 0; off && hops < 16; hops++) {
-		const struct vfio_info_cap_header *c;
+		struct vfio_info_cap_header c;
+		const char *at = (const char *)info + off;
 
-		if (off < sizeof(*info) || off % 4 || off > lim || lim - off < sizeof(*c))
+		if (off < sizeof(*info) || off > lim || lim - off < sizeof(c))
 			break;
-		c = (const void *)((const char *)info + off);
-		if (c->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE &&
+		/* The kernel aligns capabilities to 8 bytes; copy them out anyway,
+		 * so a misaligned chain cannot cause a misaligned access. */
+		memcpy(&c, at, sizeof(c));
+		if (c.id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE &&
 		    lim - off >= sizeof(struct vfio_iommu_type1_info_cap_iova_range)) {
-			const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)c;
-			size_t room = (lim - off - sizeof(*r)) / sizeof(r->iova_ranges[0]);
+			const size_t first = offsetof(struct vfio_iommu_type1_info_cap_iova_range,
+						      iova_ranges);
+			size_t room = (lim - off - first) / sizeof(struct vfio_iova_range);
+			uint32_t nr;
 
-			for (uint32_t i = 0; i < r->nr_iovas && i < room &&
-			     dev->nranges < MAX_IOVA_RANGES; i++) {
+			memcpy(&nr, at + offsetof(struct vfio_iommu_type1_info_cap_iova_range, nr_iovas),
+			       sizeof(nr));
+			for (uint32_t i = 0; i < nr && i < room && dev->nranges < MAX_IOVA_RANGES; i++) {
 				struct vfio_iova_range rg;
 
-				memcpy(&rg, &r->iova_ranges[i], sizeof(rg));
+				memcpy(&rg, at + first + i * sizeof(rg), sizeof(rg));
 				if (rg.start <= rg.end)
 					dev->ranges[dev->nranges++] = rg;
 			}
 		}
-		off = c->next;
+		off = c.next;
 	}
 	if (!dev->nranges) {
 		dev->ranges[0].start = 1ull << 32;
