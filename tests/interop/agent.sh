@@ -3,7 +3,7 @@
 #
 # The agent side is driven only through its public interfaces:
 #   build/bin/ipsecha-agent --config FILE      (foreground)
-#   build/bin/ipsecha --socket PATH initiate|terminate|sa list --json
+#   IPSECHA_SOCKET=PATH build/bin/ipsecha initiate CONN | sa list --json
 # and its key log (agent/keylog) decrypts the capture. The small functions
 # below are the only place that knows those command lines.
 
@@ -50,7 +50,7 @@ agent_start() { # NAME NS
 
 agent_cli() { # NAME ARGS...
 	n=$1; shift
-	"$cli_bin" --socket "$IPSI_RUN/$n/agent.sock" "$@"
+	IPSECHA_SOCKET="$IPSI_RUN/$n/agent.sock" "$cli_bin" "$@"
 }
 
 agent_stop() {
