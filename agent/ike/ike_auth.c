@@ -233,11 +233,12 @@ void ike_auth_on_response(struct ike_sa *sa, struct ike_xchg *x, struct ikm_msg 
 	read_window(sa, m);
 	if (sa->e->env.ext && sa->e->env.ext->auth_process)
 		sa->e->env.ext->auth_process(sa->e->env.ext_ctx, sa, m);
-	/* Keep the child parameters past the exchange's end. */
+	/* Keep the child parameters past the exchange's end (the copy's
+	 * pointers are not used: ike_xchg_done frees them). */
 	struct ike_xchg xs = *x;
 
-	x->ke = NULL;
-	x->pkt = NULL;
+	xs.ke = NULL;
+	xs.pkt = NULL;
 	ike_xchg_done(sa, x);
 	child_from_auth(sa, &xs, m);
 	ike_sa_established_now(sa, false);

@@ -261,8 +261,29 @@ static void set_port(struct sockaddr_storage *a, uint16_t port)
 	((struct sockaddr_in *)a)->sin_port = htons(port);
 }
 
+/* TPEER_CORPUS=DIR: keep every datagram as a fuzzing seed. */
+static void dump(const struct tpkt *t)
+{
+	static const char *dir;
+	static unsigned n;
+	char path[512];
+	FILE *f;
+
+	if (!dir && !(dir = getenv("TPEER_CORPUS")))
+		dir = "";
+	if (!*dir || t->keepalive)
+		return;
+	snprintf(path, sizeof(path), "%s/pkt-%05u", dir, n++);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(t->data, 1, t->len, f);
+		fclose(f);
+	}
+}
+
 static void record(struct tnet *net, const struct tpkt *t, bool dropped)
 {
+	dump(t);
 	struct tnet_trace *tr;
 	struct ikm_hdr h;
 
