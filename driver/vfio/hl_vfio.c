@@ -45,7 +45,14 @@ struct vfio_hl {
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 static struct shared_dev *reg;
+
+/* A fork while another thread holds reg_lock must not leave the child
+ * with a lock nobody will release. */
+static void reg_prefork(void) { pthread_mutex_lock(&reg_lock); }
+static void reg_postfork(void) { pthread_mutex_unlock(&reg_lock); }
+static void reg_init(void) { pthread_atfork(reg_prefork, reg_postfork, reg_postfork); }
 
 static const struct ipsecha_vfio_sys *backend_sys;
 static _Thread_local struct ipsecha_vfio_diag last_diag;
@@ -215,6 +222,7 @@ static int vfio_hl_open(const char *arg, int timeout_ms, struct hl_dev **out)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return diag_fail(-ENOMEM, IPSECHA_VFIO_E_NOMEM, "out of memory");
+	pthread_once(&reg_once, reg_init);
 	pthread_mutex_lock(&reg_lock);
 	for (sd = reg; sd; sd = sd->next) {
 		const struct ipsecha_vfio_info *in = ipsecha_vfio_get_info(sd->v);

@@ -162,7 +162,9 @@ int ipsecha_vfio_open(const char *addr, const struct ipsecha_vfio_opts *opts,
 int ipsecha_vfio_canonical_addr(const char *addr, char *out, size_t len);
 
 /* Releases everything the handle holds (interrupts, DMA mappings, BAR
- * mappings, descriptors). NULL-safe. */
+ * mappings, descriptors). NULL-safe. In a child that inherited the handle
+ * across fork() it only drops the child's copies: the routing and mappings
+ * belong to the opener, whose descriptors are the same. */
 void ipsecha_vfio_close(struct ipsecha_vfio *dev);
 
 struct ipsecha_vfio_info {

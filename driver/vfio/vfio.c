@@ -215,6 +215,11 @@ static int parse_cdev(const char *s, char name[32])
 	return 0;
 }
 
+bool vfio_is_owner(const struct ipsecha_vfio *dev)
+{
+	return getpid() == dev->pid;
+}
+
 int ipsecha_vfio_canonical_addr(const char *addr, char *out, size_t len)
 {
 	char b[32];
@@ -316,7 +321,7 @@ static void release_all(struct ipsecha_vfio *dev)
 	dev->maps_cap = 0;
 	region_release(dev);
 	close_fd(dev, &dev->device_fd);
-	if (dev->iommufd >= 0 && dev->ioas_id) {
+	if (dev->iommufd >= 0 && dev->ioas_id && vfio_is_owner(dev)) {
 		struct iommu_destroy d = { .size = sizeof(d), .id = dev->ioas_id };
 
 		SYS(dev, ioctl, dev->iommufd, IOMMU_DESTROY, &d);
@@ -836,6 +841,7 @@ int ipsecha_vfio_open(const char *addr, const struct ipsecha_vfio_opts *opts,
 	if (!dev)
 		return fail(diag, -ENOMEM, IPSECHA_VFIO_E_NOMEM, "out of memory");
 	dev->sys = o.sys ? o.sys : &ipsecha_vfio_sys_real;
+	dev->pid = getpid();
 	dev->container_fd = dev->group_fd = dev->iommufd = dev->device_fd = -1;
 	dev->info.iommu_group = -1;
 

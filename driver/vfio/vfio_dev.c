@@ -182,7 +182,8 @@ int ipsecha_vfio_irq_disable(struct ipsecha_vfio *dev)
 		return -EINVAL;
 	if (!dev->irq_count)
 		return 0;
-	if (SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_SET_IRQS, &set) < 0)
+	/* An inherited handle leaves the routing to its opener. */
+	if (vfio_is_owner(dev) && SYS(dev, ioctl, dev->device_fd, VFIO_DEVICE_SET_IRQS, &set) < 0)
 		err = vfio_neg_errno();
 	/* Close the eventfds regardless: the device fd's release tears the
 	 * routing down if the ioctl failed. */

@@ -160,6 +160,11 @@ int ipsecha_vfio_dma_unmap(struct ipsecha_vfio *dev, uint64_t iova, size_t len)
 			break;
 	if (i == dev->nmaps)
 		return -ENOENT;
+	if (!vfio_is_owner(dev)) {
+		/* Inherited across fork: the mapping is the opener's. */
+		dev->maps[i] = dev->maps[--dev->nmaps];
+		return 0;
+	}
 	if (dev->iommufd >= 0) {
 		struct iommu_ioas_unmap u = {
 			.size = sizeof(u), .ioas_id = dev->ioas_id, .iova = iova, .length = len,

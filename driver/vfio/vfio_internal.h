@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ipsecha_vfio.h"
 #include "vfio_compat.h"
@@ -26,6 +27,7 @@ struct dma_map {
 
 struct ipsecha_vfio {
 	const struct ipsecha_vfio_sys *sys;
+	pid_t pid; /* the opener: only it changes device state at close */
 	struct ipsecha_vfio_info info;
 	int container_fd; /* legacy */
 	int group_fd;     /* legacy */
@@ -54,5 +56,8 @@ int vfio_neg_errno(void);
 /* Config-space access through the VFIO config region; off+len <= 4096. */
 int vfio_cfg_io(const struct ipsecha_vfio *dev, bool write, unsigned int off, void *buf,
 		size_t len);
+/* True in the process that opened dev; false in a child that inherited it
+ * across fork(), whose descriptors are shared with the opener. */
+bool vfio_is_owner(const struct ipsecha_vfio *dev);
 
 #endif

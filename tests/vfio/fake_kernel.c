@@ -169,7 +169,7 @@ static int f_close(void *ctx, int fd)
 
 	if (kind == FD_FREE) {
 		/* A real eventfd (ours) or a bogus fd. */
-		for (int i = 0; i < fk->ndev; i++)
+		for (int i = 0; i < fk->ndev && getpid() == fk->pid; i++)
 			for (unsigned int j = 0; j < fk->dev[i].irq_count; j++)
 				if (fk->dev[i].irq_fds[j] == fd) {
 					errno = EBADF; /* still routed: a library bug */
@@ -788,6 +788,7 @@ static int f_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	if (fault(fk))
 		return -1;
 	fk->last_ioctl = req;
+	fk->nioctl++;
 	if (fk->fail_ioctl_req && fk->fail_ioctl_req == req) {
 		errno = fk->fail_ioctl_errno;
 		return -1;
@@ -839,6 +840,7 @@ void fk_init_ivshmem(struct fake_kernel *fk, uint64_t bar2, bool cdev)
 			     VFIO_REGION_INFO_FLAG_MMAP;
 
 	memset(fk, 0, sizeof(*fk));
+	fk->pid = getpid();
 	fk->vfio_node = true;
 	fk->iommufd_node = cdev;
 	fk->type1 = true;

@@ -95,8 +95,12 @@ struct fake_kernel {
 	 * argsz is taken from the blob, the rest copied as far as it fits. */
 	const uint8_t *iommu_info_blob;
 	size_t iommu_info_len;
+	/* the process that set the kernel up; a forked child may close
+	 * eventfds that are still routed (they are its copies) */
+	int pid;
 	/* what the library asked */
 	unsigned long last_ioctl;
+	long nioctl;
 	struct ipsecha_vfio_sys sys;
 };
 

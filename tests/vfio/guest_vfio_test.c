@@ -446,6 +446,20 @@ static void card_through_vfio(void)
 		       "%s; command %02x; identity %s; interrupt after reset", r ? strerror(-r) : "ok",
 		       cmd[0], id->magic == ICA_MAGIC ? "intact" : "lost");
 	}
+	/* A forked child that closes its inherited copy leaves ours working. */
+	if (self >= 0) {
+		pid_t pid = fork();
+		int status = 0;
+
+		if (pid == 0) {
+			ipsecha_vfio_close(v);
+			_exit(0);
+		}
+		waitpid(pid, &status, 0);
+		result("a forked child's close leaves the device to its opener",
+		       WIFEXITED(status) && self_ring(v, self, 0, 2000) == 0,
+		       "interrupt still delivered after the child closed");
+	}
 	ipsecha_vfio_close(v);
 
 	/* Close gives everything back: open/close again. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -876,6 +877,51 @@ static void t_dma_cdev(void **state)
 	dma_cases(IPSECHA_VFIO_MODE_CDEV);
 }
 
+/* A child that inherited the handle across fork() and closes it must not
+ * change the device (the descriptors are the parent's too). */
+static void fork_close(enum ipsecha_vfio_mode mode)
+{
+	struct ipsecha_vfio *dev;
+	void *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t iova;
+	int status = -1;
+	pid_t pid;
+
+	dev = open_ok(BDF, mode);
+	assert_int_equal(ipsecha_vfio_irq_enable(dev, 2), 0);
+	assert_int_equal(ipsecha_vfio_dma_map(dev, buf, 4096, &iova), 0);
+	pid = fork();
+	if (pid == 0) {
+		long before = fk.nioctl;
+
+		/* no SET_IRQS(NONE), no unmap, no IOAS destroy from the child:
+		 * its descriptors are the parent's (the fake cannot share file
+		 * references, so count the ioctls instead of looking at state) */
+		ipsecha_vfio_close(dev);
+		_exit(fk.nioctl == before && fk.live_eventfds == 0 ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* the opener's close does everything */
+	ipsecha_vfio_close(dev);
+	assert_true(fk_clean(&fk));
+	munmap(buf, 4096);
+}
+
+static void t_fork_close_legacy(void **state)
+{
+	(void)state;
+	fork_close(IPSECHA_VFIO_MODE_LEGACY);
+}
+
+static void t_fork_close_cdev(void **state)
+{
+	(void)state;
+	fork_close(IPSECHA_VFIO_MODE_CDEV);
+}
+
 /* ---- fault sweep ------------------------------------------------------------------ */
 
 /* Fail each system call of a successful open in turn: every outcome must be
@@ -1177,7 +1223,8 @@ int main(void)
 		L(t_legacy_open_close), C(t_cdev_open_close), L(t_not_ivshmem_register_calls),
 		L(t_config_access), L(t_reset), L(t_irqs), L(t_irq_failures),
 		L(t_dma_legacy), L(t_dma_legacy_avoids_msi_window), L(t_dma_legacy_no_iova_cap),
-		C(t_dma_cdev), L(t_sweep_legacy), C(t_sweep_cdev),
+		C(t_dma_cdev), L(t_fork_close_legacy), C(t_fork_close_cdev),
+		L(t_sweep_legacy), C(t_sweep_cdev),
 		cmocka_unit_test(t_card_identity), B(t_backend_ops), B(t_backend_errors),
 		B(t_backend_shared),
 	};
