@@ -72,6 +72,7 @@ cli() { # cli NAME EXPECT(ok|fail) GREP CMD...
 	if { [ $want = ok ] && [ $rc = 0 ]; } || { [ $want = fail ] && [ $rc != 0 ]; }; then
 		if grep -q -- "$pat" /tmp/cli.out; then
 			echo "ok - $n"
+			PASSES=$((PASSES + 1))
 			return
 		fi
 	fi
@@ -80,20 +81,22 @@ cli() { # cli NAME EXPECT(ok|fail) GREP CMD...
 	FAILS=$((FAILS + 1))
 }
 cli_suite() {
-	FAILS=0
+	PASSES=0 FAILS=0
 	U=vfio:$DEV
 	cli "card info" ok "vfio backend" ipsecha card --dev $U info
 	cli "card --json info" ok '"abi_version"' ipsecha card --dev $U --json info
 	cli "IPSECHA_DEV=vfio:... card info" ok "vfio backend" env IPSECHA_DEV=$U ipsecha card info
 	cli "card selftest" ok "selftest passed" ipsecha card --dev $U selftest
-	cli "card sa install" ok "" ipsecha card --dev $U sa install 9 --dir out --group 4
-	cli "card dp tx" ok "" ipsecha card --dev $U dp tx 9 3
-	cli "card sa read" ok "3" ipsecha card --dev $U --json sa read 9
-	cli "card group add" ok "epoch" ipsecha card --dev $U group add 4 100
+	ipsecha card --dev $U sa remove 9 > /dev/null 2>&1
+	cli "card sa install" ok "slot 9 installed" ipsecha card --dev $U sa install 9 --dir out --group 4
+	cli "card dp tx" ok "3 got a sequence number" ipsecha card --dev $U dp tx 9 3
+	cli "card --json sa read" ok '"last_seq":3' ipsecha card --dev $U --json sa read 9
+	cli "card group add" ok "group 4 add delta 100: epoch" ipsecha card --dev $U group add 4 100
+	cli "card sa read after the add" ok " 103 " ipsecha card --dev $U sa read 9
 	cli "card sa remove" ok "" ipsecha card --dev $U sa remove 9
 	cli "card on a non-card device" fail "not an ipsecha card" ipsecha card --dev vfio:0000:00:1f.3 info
 	cli "card on an unbound device" fail "driver_override" ipsecha card --dev vfio:$PLAIN?mode=legacy info
-	echo "vfio-cli: $((11 - FAILS)) passed, $FAILS failed"
+	echo "vfio-cli: $PASSES passed, $FAILS failed"
 	[ $FAILS = 0 ]
 }
 echo $PLAIN > /sys/bus/pci/devices/$PLAIN/driver/unbind 2>/dev/null
