@@ -130,12 +130,94 @@ agent_combo() { # ROLE NAME IKE ESP
 	agent_stop "$ours"
 }
 
+# charon logs every IKE SA it completes, rekeyed ones included.
+ike_rekeyed() {
+	[ "$(grep -c 'IKE_SA ipsi\[[0-9]*\] state change: CONNECTING => ESTABLISHED' "$1")" -ge 2 ]
+}
+
+# Rekeys, DPD and deletes with our agent in ROLE, on one combination.
+# Our side rekeys on its own timers (child_rekey 4s) and sends DPD every
+# second; charon rekeys the Child and the IKE SA on command.
+agent_lifecycle() { # ROLE
+	local role=$1 ike=aes128-sha256-ecp256 esp=aes128-sha256-ecp256 ours theirs
+	echo "--- agent $role lifecycle: ike=$ike esp=$esp (PFS)"
+	for n in a b; do
+		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
+	done
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	if [ "$role" = responder ]; then ours=b theirs=a; else ours=a theirs=b; fi
+	ipsi_charon_conf $theirs && ipsi_charon_start $theirs ipsi-$theirs ||
+		{ bad "agent $role lifecycle: charon start"; return; }
+	if [ "$role" = responder ]; then
+		ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test \
+			"$A_TS" "$B_TS" "$ike" "$esp"
+		agent_conf b ipsi-b "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test \
+			"$B_TS" "$A_TS" "$ike" "$esp" none
+	else
+		ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test \
+			"$B_TS" "$A_TS" "$ike" "$esp"
+		agent_conf a ipsi-a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test \
+			"$A_TS" "$B_TS" "$ike" "$esp" none
+	fi
+	printf 'child_rekey = 4s\nchild_lifetime = 30s\ndpd_interval = 1s\ndpd_timeout = 10s\n' \
+		>> "$IPSI_RUN/$ours/agent.conf"
+	agent_start $ours ipsi-$ours || { bad "agent $role lifecycle: agent start"; return; }
+	ipsi_capture_start "ag-life-$role"
+	if [ "$role" = responder ]; then
+		swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
+	else
+		agent_cli a initiate ipsi > /dev/null 2>&1
+		sleep 1
+	fi
+	check "agent $role lifecycle: established" established $theirs
+	swanctl_ $theirs --rekey --child net > /dev/null 2>&1
+	sleep 1
+	check "agent $role lifecycle: Child rekey initiated by charon" \
+		grep -q "CHILD_SA net{2} established" "$IPSI_RUN/$theirs/charon.log"
+	sleep 5
+	check "agent $role lifecycle: Child rekey initiated by our agent (timer)" \
+		grep -q "parsed CREATE_CHILD_SA request" "$IPSI_RUN/$theirs/charon.log"
+	swanctl_ $theirs --rekey --ike ipsi > /dev/null 2>&1
+	sleep 1
+	check "agent $role lifecycle: IKE rekey initiated by charon" \
+		ike_rekeyed "$IPSI_RUN/$theirs/charon.log"
+	sleep 2
+	check "agent $role lifecycle: our DPD requests answered by charon" \
+		grep -q "generating INFORMATIONAL response [0-9]* \[ \]" \
+		"$IPSI_RUN/$theirs/charon.log"
+	check "agent $role lifecycle: still established after rekeys and DPD" \
+		established $theirs
+	agent_cli $ours terminate ipsi > /dev/null 2>&1
+	sleep 1
+	check "agent $role lifecycle: delete from our agent removes charon's SA" \
+		not_established $theirs
+	ipsi_capture_stop "ag-life-$role"
+	IPSI_NEED_ESP=0 check "agent $role lifecycle: tshark decrypts everything with the agent's key log" \
+		ipsi_check_decrypt "$IPSI_RUN/ag-life-$role.pcapng" \
+		"$IPSI_RUN/$ours/agent-keys.log"
+	# Delete from charon's side after re-establishing.
+	if [ "$role" = responder ]; then
+		swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
+	else
+		agent_cli a initiate ipsi > /dev/null 2>&1
+		sleep 1
+	fi
+	swanctl_ $theirs --terminate --ike ipsi --timeout 5 > /dev/null 2>&1
+	sleep 1
+	check "agent $role lifecycle: delete from charon empties our SA list" \
+		bash -c "! IPSECHA_SOCKET=$IPSI_RUN/$ours/agent.sock $cli_bin sa list --json 2>/dev/null | grep -qi 'established'"
+	agent_stop $ours
+}
+
 agent_phase() {
 	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
 		while read -r n i e; do
 			skip "agent responder $n: $agent_bin not built (the agent core, issue 6 part 1)"
 			skip "agent initiator $n: $agent_bin not built (the agent core, issue 6 part 1)"
 		done < <(echo "$COMBOS" | awk -F'|' 'NF == 3 { print $1, $2, $3 }')
+		skip "agent responder lifecycle (rekeys, DPD, deletes): $agent_bin not built"
+		skip "agent initiator lifecycle (rekeys, DPD, deletes): $agent_bin not built"
 		return
 	fi
 	if ! ip netns list | grep -q '^ipsi-a'; then
@@ -145,4 +227,6 @@ agent_phase() {
 		agent_combo responder "$n" "$i" "$e"
 		agent_combo initiator "$n" "$i" "$e"
 	done < <(echo "$COMBOS" | awk -F'|' 'NF == 3 { print $1, $2, $3 }')
+	agent_lifecycle responder
+	agent_lifecycle initiator
 }
