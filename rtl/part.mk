@@ -1,0 +1,41 @@
+# rtl/part.mk — the sequence-counter engine: generated register views, lint,
+# synthesis, demo.
+#
+# Variables for other fragments:
+#   ISQ_GEN_H    $(GEN)/isq_regs.h — C view of rtl/isq_regs.tbl (make targets depend on it)
+#   ISQ_GEN_VH   $(GEN)/isq_regs.vh — Verilog view
+#   ISQ_BUILD_H  $(GEN)/isq_build.h — ISQ_BUILD_ID, the RTL's ID.BUILD_ID
+#   ISQ_GEN_INC  -I flag for both headers
+#   RTL_SRCS     the RTL sources (top: isq_top)
+
+RTL_TBL     := rtl/isq_regs.tbl
+RTL_SRCS    := $(sort $(wildcard rtl/*.v))
+RTL_TOP     := isq_top
+ISQ_GEN_H   := $(GEN)/isq_regs.h
+ISQ_GEN_VH  := $(GEN)/isq_regs.vh
+ISQ_GEN_MD  := $(GEN)/isq_regs.md
+ISQ_BUILD_H := $(GEN)/isq_build.h
+ISQ_GEN_INC := -I$(GEN)
+# 32-bit build identifier: CRC (cksum) of the RTL sources and the table.
+ISQ_BUILD_ID := $(shell cat $(RTL_SRCS) $(RTL_TBL) 2>/dev/null | cksum | awk '{ printf "0x%08x", $$1 }')
+
+$(GEN)/isq_regs.h: $(RTL_TBL) tools/gen-regs.awk
+	@mkdir -p $(dir $@)
+	$(Q)awk -v mode=c -f tools/gen-regs.awk $(RTL_TBL) > $@.tmp && mv $@.tmp $@
+$(GEN)/isq_regs.vh: $(RTL_TBL) tools/gen-regs.awk
+	@mkdir -p $(dir $@)
+	$(Q)awk -v mode=v -f tools/gen-regs.awk $(RTL_TBL) > $@.tmp && mv $@.tmp $@
+$(GEN)/isq_regs.md: $(RTL_TBL) tools/gen-regs.awk
+	@mkdir -p $(dir $@)
+	$(Q)awk -v mode=md -f tools/gen-regs.awk $(RTL_TBL) > $@.tmp && mv $@.tmp $@
+$(GEN)/isq_build.h: $(RTL_SRCS) $(RTL_TBL)
+	@mkdir -p $(dir $@)
+	$(Q)printf '/* GENERATED: cksum of rtl/ sources and register table. */\n#ifndef ISQ_BUILD_H\n#define ISQ_BUILD_H\n#define ISQ_BUILD_ID %su\n#endif\n' $(ISQ_BUILD_ID) > $@.tmp && mv $@.tmp $@
+
+.PHONY: rtl-gen
+rtl-gen: $(ISQ_GEN_H) $(ISQ_GEN_VH) $(ISQ_GEN_MD) $(ISQ_BUILD_H)
+ALL_TARGETS += rtl-gen
+
+
+# Test, benchmark and demo rules need the simulation libraries of sim/part.mk,
+# so sim/part.mk includes rtl/tests.mk after defining them.
