@@ -65,18 +65,18 @@ test-xdp-cli: $(BIN)/ipsecha
 $(O)/obj/bench/xdp/bench_xdp.o: CPPFLAGS += $(XDP_INC) -Itests/xdp
 $(O)/obj/bench/xdp/bench_xdp.o: $(XDP_GEN)/xdp_baseline.skel.h
 $(BIN)/bench_xdp: $(O)/obj/bench/xdp/bench_xdp.o $(O)/obj/tests/xdp/frames.o \
-		  $(O)/obj/tests/xdp/xsk_util.o $(XDP_LIB)
+		  $(O)/obj/tests/xdp/xsk_util.o $(O)/obj/tests/xdp/testenv.o $(XDP_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lxdp $(XDP_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lxdp -ljson-c $(XDP_LDLIBS)
 .PHONY: bench-xdp
 bench-xdp: $(BIN)/bench_xdp
 	@mkdir -p $(BENCH_OUT)
 	$(Q)$(BIN)/bench_xdp $(BENCH_OUT)/xdp.json
 
-ALL_TARGETS   += $(XDP_LIB) $(BIN)/test_xdp_fixtures
-CHECK_SUITES  += test-xdp-fixtures
-ASAN_SUITES   += test-xdp-fixtures
-#BENCH_TARGETS += bench-xdp
+ALL_TARGETS   += $(XDP_LIB) $(XDP_TESTS:%=$(BIN)/%) $(BIN)/bench_xdp
+CHECK_SUITES  += test-xdp
+ASAN_SUITES   += test-xdp-unit test-xdp-fixtures
+BENCH_TARGETS += bench-xdp
 CLI_CFLAGS    += -Idriver/xdp/include
 CLI_LIBS      += $(XDP_LIB)
 CLI_LDLIBS    += $(XDP_LDLIBS)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +25,9 @@ struct ipsecha_xdp {
 	int prog_fd, link_fd;
 	int ncpus;
 	struct ipsecha_xdp_config limits;  /* fixed at attach */
-	pthread_mutex_t policy_lock;       /* with flock(dir_fd): one policy writer */
+	uint64_t *sa_tab;                  /* the SA table, mmap()ed */
+	size_t sa_len;
+	pthread_mutex_t lock;              /* with flock(dir_fd): one writer of SAs/policy */
 };
 
 struct map_spec {
@@ -35,7 +38,7 @@ struct map_spec {
 
 #define FD_OFF(f) offsetof(struct ipsecha_xdp, f)
 static const struct map_spec map_specs[] = {
-	{ IPSX_PIN_SA, FD_OFF(sa_fd), BPF_MAP_TYPE_HASH, 4, sizeof(struct ipsecha_xdp_sa) },
+	{ IPSX_PIN_SA, FD_OFF(sa_fd), BPF_MAP_TYPE_ARRAY, 4, sizeof(struct ipsecha_xdp_sa) },
 	{ IPSX_PIN_GROUPS, FD_OFF(groups_fd), BPF_MAP_TYPE_ARRAY, 4, 4 },
 	{ IPSX_PIN_CONFIG, FD_OFF(config_fd), BPF_MAP_TYPE_ARRAY, 4,
 	  sizeof(struct ipsecha_xdp_config) },
@@ -64,7 +67,9 @@ void ipsecha_xdp_close(struct ipsecha_xdp *h)
 		close(h->link_fd);
 	if (h->dir_fd >= 0)
 		close(h->dir_fd);
-	pthread_mutex_destroy(&h->policy_lock);
+	if (h->sa_tab)
+		munmap(h->sa_tab, h->sa_len);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
 
@@ -109,7 +114,7 @@ int ipsecha_xdp_open(const char *ifname, const struct ipsecha_xdp_open_opts *opt
 	if (out)
 		*out = NULL;
 	if (!out || !ipsecha_xdp__opts_valid(opts, sizeof(*opts)) ||
-	    !ipsecha_xdp__ifname_valid(ifname))
+	    !ipsecha_xdp_ifname_valid(ifname))
 		return -EINVAL;
 	if (!root)
 		root = IPSECHA_XDP_PIN_ROOT;
@@ -126,7 +131,7 @@ int ipsecha_xdp_open(const char *ifname, const struct ipsecha_xdp_open_opts *opt
 	for (size_t i = 0; i < sizeof(map_specs) / sizeof(map_specs[0]); i++)
 		*fd_at(h, map_specs[i].off) = -1;
 	h->prog_fd = h->link_fd = -1;
-	pthread_mutex_init(&h->policy_lock, NULL);
+	pthread_mutex_init(&h->lock, NULL);
 	snprintf(h->ifname, sizeof(h->ifname), "%s", ifname);
 
 	h->dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -166,9 +171,19 @@ int ipsecha_xdp_open(const char *ifname, const struct ipsecha_xdp_open_opts *opt
 		goto fail;
 	/* The limits in the config must match the maps they describe. */
 	if (h->limits.abi_version != IPSECHA_XDP_ABI_VERSION ||
-	    h->limits.num_groups != max[1] || h->limits.max_sas != max[0] ||
-	    h->limits.num_slots == 0 || h->limits.num_slots > IPSECHA_XDP_MAX_SLOTS) {
+	    h->limits.num_groups != max[1] || h->limits.sa_buckets != max[0] ||
+	    h->limits.sa_buckets < 64 || (h->limits.sa_buckets & (h->limits.sa_buckets - 1)) ||
+	    (1ull << (32 - h->limits.sa_shift)) != h->limits.sa_buckets ||
+	    h->limits.num_slots == 0 || h->limits.num_slots > IPSECHA_XDP_MAX_SLOTS ||
+	    h->limits.num_groups > IPSECHA_XDP_MAX_GROUPS) {
 		err = -EPROTO;
+		goto fail;
+	}
+	h->sa_len = (size_t)h->limits.sa_buckets * sizeof(uint64_t);
+	h->sa_tab = mmap(NULL, h->sa_len, PROT_READ | PROT_WRITE, MAP_SHARED, h->sa_fd, 0);
+	if (h->sa_tab == MAP_FAILED) {
+		h->sa_tab = NULL;
+		err = ipsecha_xdp__errno();
 		goto fail;
 	}
 	h->ncpus = libbpf_num_possible_cpus();
@@ -188,13 +203,90 @@ int ipsecha_xdp_prog_fd(const struct ipsecha_xdp *h)
 	return h ? h->prog_fd : -EINVAL;
 }
 
-/* ---- SAs */
+/* ---- SAs: the open-addressing table (ipsecha_xdp_abi.h, docs/xdp.md) */
+
+/* One writer at a time, in this process (mutex) and across processes
+ * (flock on the pin directory): the program only reads. */
+static int writer_lock(struct ipsecha_xdp *h)
+{
+	pthread_mutex_lock(&h->lock);
+	if (flock(h->dir_fd, LOCK_EX)) {
+		int err = ipsecha_xdp__errno();
+
+		pthread_mutex_unlock(&h->lock);
+		return err;
+	}
+	return 0;
+}
+
+static void writer_unlock(struct ipsecha_xdp *h)
+{
+	flock(h->dir_fd, LOCK_UN);
+	pthread_mutex_unlock(&h->lock);
+}
+
+union sa_entry {
+	uint64_t raw;
+	struct ipsecha_xdp_sa sa;
+};
+
+static union sa_entry sa_load(const struct ipsecha_xdp *h, size_t i)
+{
+	union sa_entry v;
+
+	v.raw = __atomic_load_n(&h->sa_tab[i], __ATOMIC_ACQUIRE);
+	return v;
+}
+
+/* A whole entry in one store: the program sees the old or the new one. */
+static void sa_store(struct ipsecha_xdp *h, size_t i, uint32_t spi_wire, uint16_t slot,
+		     uint16_t group)
+{
+	union sa_entry v;
+
+	v.sa.spi = spi_wire;
+	v.sa.slot = slot;
+	v.sa.group = group;
+	__atomic_store_n(&h->sa_tab[i], v.raw, __ATOMIC_RELEASE);
+}
+
+static int is_live(uint64_t raw, uint32_t spi)
+{
+	union sa_entry v = { .raw = raw };
+
+	return v.sa.spi != 0 && (!spi || v.sa.spi == spi);
+}
+
+/* Probe like the program does. Returns 1 and *at if the SPI is there;
+ * else 0 and *free_at = the first reusable bucket (tombstone or empty) of
+ * the window, or SIZE_MAX if the window is full. */
+static int sa_find(const struct ipsecha_xdp *h, uint32_t spi_wire, size_t *at, size_t *free_at)
+{
+	uint32_t home = ipsecha_xdp_sa_hash(spi_wire, h->limits.sa_shift);
+
+	*free_at = SIZE_MAX;
+	for (uint32_t i = 0; i < IPSECHA_XDP_SA_PROBES; i++) {
+		size_t idx = (home + i) & (h->limits.sa_buckets - 1);
+		uint64_t raw = sa_load(h, idx).raw;
+
+		if (is_live(raw, spi_wire)) {
+			*at = idx;
+			return 1;
+		}
+		if (!is_live(raw, 0) && *free_at == SIZE_MAX)
+			*free_at = idx;
+		if (raw == 0)
+			break;            /* empty: the SPI is not further on */
+	}
+	return 0;
+}
 
 int ipsecha_xdp_sa_add(struct ipsecha_xdp *h, uint32_t spi, uint32_t slot, uint32_t group,
 		       unsigned int flags)
 {
-	struct ipsecha_xdp_sa v;
-	__u32 key;
+	uint32_t key;
+	size_t at, free_at;
+	int err;
 
 	if (!h || (flags & ~IPSECHA_XDP_SA_REPLACE))
 		return -EINVAL;
@@ -207,45 +299,55 @@ int ipsecha_xdp_sa_add(struct ipsecha_xdp *h, uint32_t spi, uint32_t slot, uint3
 	if (slot >= h->limits.num_slots || group >= h->limits.num_groups)
 		return -ERANGE;
 	key = htonl(spi);
-	memset(&v, 0, sizeof(v));
-	v.spi = key;
-	v.slot = (__u16)slot;
-	v.group = (__u16)group;
-	if (bpf_map_update_elem(h->sa_fd, &key, &v,
-				flags & IPSECHA_XDP_SA_REPLACE ? BPF_ANY : BPF_NOEXIST)) {
-		int err = ipsecha_xdp__errno();
-
-		return err == -E2BIG ? -ENOSPC : err;
+	err = writer_lock(h);
+	if (err)
+		return err;
+	if (sa_find(h, key, &at, &free_at)) {
+		if (flags & IPSECHA_XDP_SA_REPLACE)
+			sa_store(h, at, key, (uint16_t)slot, (uint16_t)group);
+		else
+			err = -EEXIST;
+	} else if (free_at == SIZE_MAX) {
+		err = -ENOSPC;            /* the SPI's probe window is full */
+	} else {
+		sa_store(h, free_at, key, (uint16_t)slot, (uint16_t)group);
 	}
-	return 0;
+	writer_unlock(h);
+	return err;
 }
 
 int ipsecha_xdp_sa_del(struct ipsecha_xdp *h, uint32_t spi)
 {
-	__u32 key;
+	size_t at, free_at;
+	int err;
 
 	if (!h || spi < 256)
 		return -EINVAL;
-	key = htonl(spi);
-	if (bpf_map_delete_elem(h->sa_fd, &key))
-		return ipsecha_xdp__errno();
-	return 0;
+	err = writer_lock(h);
+	if (err)
+		return err;
+	/* A tombstone, not an empty bucket: SPIs stored past this one in
+	 * their probe window must stay reachable. */
+	if (sa_find(h, htonl(spi), &at, &free_at))
+		sa_store(h, at, 0, IPSECHA_XDP_SA_TOMB, IPSECHA_XDP_SA_TOMB);
+	else
+		err = -ENOENT;
+	writer_unlock(h);
+	return err;
 }
 
 int ipsecha_xdp_sa_get(struct ipsecha_xdp *h, uint32_t spi, uint32_t *slot, uint32_t *group)
 {
-	struct ipsecha_xdp_sa v;
-	__u32 key;
+	size_t at, free_at;
 
 	if (!h || spi < 256)
 		return -EINVAL;
-	key = htonl(spi);
-	if (bpf_map_lookup_elem(h->sa_fd, &key, &v))
-		return ipsecha_xdp__errno();
+	if (!sa_find(h, htonl(spi), &at, &free_at))
+		return -ENOENT;
 	if (slot)
-		*slot = v.slot;
+		*slot = sa_load(h, at).sa.slot;
 	if (group)
-		*group = v.group;
+		*group = sa_load(h, at).sa.group;
 	return 0;
 }
 
@@ -259,31 +361,35 @@ static int cmp_sa(const void *a, const void *b)
 int ipsecha_xdp_sa_list(struct ipsecha_xdp *h, struct ipsecha_xdp_sa_entry *out, size_t cap,
 			size_t *total)
 {
-	struct ipsecha_xdp_sa_entry *all;
-	__u32 key, next, *prev = NULL;
-	size_t n = 0, max;
+	struct ipsecha_xdp_sa_entry *all = NULL;
+	size_t n = 0, size = 0;
 
 	if (!h || !total || (cap && !out))
 		return -EINVAL;
-	max = h->limits.max_sas;
-	all = calloc(max ? max : 1, sizeof(*all));
-	if (!all)
-		return -ENOMEM;
-	while (n < max && bpf_map_get_next_key(h->sa_fd, prev, &next) == 0) {
-		struct ipsecha_xdp_sa v;
+	for (size_t i = 0; i < h->limits.sa_buckets; i++) {
+		union sa_entry v = sa_load(h, i);
 
-		key = next;
-		prev = &key;
-		/* Deleted between the two calls: skip it. */
-		if (bpf_map_lookup_elem(h->sa_fd, &key, &v))
+		if (!is_live(v.raw, 0))
 			continue;
-		all[n].spi = ntohl(key);
-		all[n].slot = v.slot;
-		all[n].group = v.group;
+		if (n == size) {
+			struct ipsecha_xdp_sa_entry *p;
+
+			size = size ? 2 * size : 64;
+			p = realloc(all, size * sizeof(*all));
+			if (!p) {
+				free(all);
+				return -ENOMEM;
+			}
+			all = p;
+		}
+		all[n].spi = ntohl(v.sa.spi);
+		all[n].slot = v.sa.slot;
+		all[n].group = v.sa.group;
 		n++;
 	}
-	qsort(all, n, sizeof(*all), cmp_sa);
-	if (cap)
+	if (n)
+		qsort(all, n, sizeof(*all), cmp_sa);
+	if (cap && n)
 		memcpy(out, all, (n < cap ? n : cap) * sizeof(*all));
 	*total = n;
 	free(all);
@@ -398,11 +504,9 @@ int ipsecha_xdp_policy_set(struct ipsecha_xdp *h, const struct ipsecha_xdp_polic
 	err = ipsecha_xdp__policy_check(p);
 	if (err)
 		return err;
-	pthread_mutex_lock(&h->policy_lock);
-	if (flock(h->dir_fd, LOCK_EX)) {
-		err = ipsecha_xdp__errno();
-		goto out_mutex;
-	}
+	err = writer_lock(h);
+	if (err)
+		return err;
 	err = read_live_config(h, &cfg, &sel);
 	if (err)
 		goto out;
@@ -419,9 +523,7 @@ int ipsecha_xdp_policy_set(struct ipsecha_xdp *h, const struct ipsecha_xdp_polic
 	}
 	err = ipsecha_xdp__grace_period();
 out:
-	flock(h->dir_fd, LOCK_UN);
-out_mutex:
-	pthread_mutex_unlock(&h->policy_lock);
+	writer_unlock(h);
 	return err;
 }
 
@@ -446,7 +548,7 @@ int ipsecha_xdp_info(struct ipsecha_xdp *h, struct ipsecha_xdp_info *info)
 {
 	struct bpf_link_info li;
 	struct ipsecha_xdp_config cfg;
-	__u32 len = sizeof(li), sel, key, next, *prev = NULL;
+	__u32 len = sizeof(li), sel;
 	int err;
 
 	if (!h || !info)
@@ -468,11 +570,9 @@ int ipsecha_xdp_info(struct ipsecha_xdp *h, struct ipsecha_xdp_info *info)
 	info->num_groups = cfg.num_groups;
 	info->num_slots = cfg.num_slots;
 	info->max_sas = cfg.max_sas;
-	while (bpf_map_get_next_key(h->sa_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		info->sa_count++;
-	}
+	for (size_t i = 0; i < h->limits.sa_buckets; i++)
+		if (is_live(sa_load(h, i).raw, 0))
+			info->sa_count++;
 	for (__u32 g = 0; g < cfg.num_groups; g++) {
 		__u32 state;
 

@@ -27,10 +27,6 @@ bool ipsecha_xdp__opts_valid(const void *opts, size_t known);
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +         \
 			sizeof((opts)->field) ? (opts)->field : (def))
 
-/* 1..15 characters, none of them '/', not "." or "..": the name becomes a
- * directory under the pin root. */
-bool ipsecha_xdp__ifname_valid(const char *ifname);
-
 /* <root>/<ifname>[/<name>] into buf; -ENAMETOOLONG if it does not fit. */
 int ipsecha_xdp__path(char *buf, size_t n, const char *root, const char *ifname,
 		      const char *name);

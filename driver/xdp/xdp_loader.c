@@ -181,6 +181,7 @@ int ipsecha_xdp_attach(const char *ifname, const struct ipsecha_xdp_attach_opts 
 	uint32_t groups = IPSX_OPT(opts, num_groups, 0);
 	uint32_t slots = IPSX_OPT(opts, num_slots, 0);
 	uint32_t sas = IPSX_OPT(opts, max_sas, 0);
+	uint32_t buckets, log2b;
 	struct ipsecha_xdp_bpf *skel = NULL;
 	struct ipsecha_xdp_config cfg;
 	struct ipsecha_xdp_policy pol;
@@ -190,7 +191,7 @@ int ipsecha_xdp_attach(const char *ifname, const struct ipsecha_xdp_attach_opts 
 	__u32 zero = 0;
 
 	/* ---- arguments: nothing is touched until all are checked */
-	if (!ipsecha_xdp__opts_valid(opts, sizeof(*opts)) || !ipsecha_xdp__ifname_valid(ifname))
+	if (!ipsecha_xdp__opts_valid(opts, sizeof(*opts)) || !ipsecha_xdp_ifname_valid(ifname))
 		return -EINVAL;
 	if (!root)
 		root = IPSECHA_XDP_PIN_ROOT;
@@ -208,6 +209,10 @@ int ipsecha_xdp_attach(const char *ifname, const struct ipsecha_xdp_attach_opts 
 		return -EINVAL;
 	if (xsk && queue >= IPSECHA_XDP_XSK_QUEUES)
 		return -ERANGE;
+	/* The SA table: a power of two, IPSECHA_XDP_SA_PER_SPI buckets per SA. */
+	for (log2b = 6; (1u << log2b) < sas * IPSECHA_XDP_SA_PER_SPI; log2b++)
+		;
+	buckets = 1u << log2b;
 	if (given) {
 		err = ipsecha_xdp__policy_check(given);
 		if (err)
@@ -280,7 +285,7 @@ int ipsecha_xdp_attach(const char *ifname, const struct ipsecha_xdp_attach_opts 
 		err = ipsecha_xdp__errno();
 		goto fail;
 	}
-	if (bpf_map__set_max_entries(skel->maps.ipsecha_sa, sas) ||
+	if (bpf_map__set_max_entries(skel->maps.ipsecha_sa, buckets) ||
 	    bpf_map__set_max_entries(skel->maps.ipsecha_groups, groups) ||
 	    bpf_map__set_max_entries(skel->maps.ipsecha_gdrops, groups)) {
 		err = ipsecha_xdp__errno();
@@ -303,6 +308,8 @@ int ipsecha_xdp_attach(const char *ifname, const struct ipsecha_xdp_attach_opts 
 	cfg.num_groups = groups;
 	cfg.num_slots = slots;
 	cfg.max_sas = sas;
+	cfg.sa_buckets = buckets;
+	cfg.sa_shift = 32 - log2b;
 	for (__u32 i = 0; i < IPSECHA_XDP_CONFIG_COPIES; i++)
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ipsecha_config), &i, &cfg, 0)) {
 			err = ipsecha_xdp__errno();
@@ -362,7 +369,7 @@ int ipsecha_xdp_detach(const char *ifname, const struct ipsecha_xdp_open_opts *o
 	struct stat st;
 	int link_fd, err;
 
-	if (!ipsecha_xdp__opts_valid(opts, sizeof(*opts)) || !ipsecha_xdp__ifname_valid(ifname))
+	if (!ipsecha_xdp__opts_valid(opts, sizeof(*opts)) || !ipsecha_xdp_ifname_valid(ifname))
 		return -EINVAL;
 	if (!root)
 		root = IPSECHA_XDP_PIN_ROOT;

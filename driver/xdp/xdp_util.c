@@ -99,7 +99,7 @@ bool ipsecha_xdp__opts_valid(const void *opts, size_t known)
 	return true;
 }
 
-bool ipsecha_xdp__ifname_valid(const char *ifname)
+bool ipsecha_xdp_ifname_valid(const char *ifname)
 {
 	size_t n;
 

@@ -27,7 +27,8 @@ static void esp(const uint8_t *f, size_t at, int encap, int ipv, const struct re
 {
 	uint32_t spi = be32(f + at), slot, group, state;
 
-	if (!env->sa_lookup(env->ctx, spi, &slot, &group)) {
+	/* RFC 4303 §2.1: 0 and 1..255 are reserved, never an SA. */
+	if (spi < 256 || !env->sa_lookup(env->ctx, spi, &slot, &group)) {
 		fixed(r, IPSECHA_XDP_R_ESP_UNKNOWN,
 		      env->pol.unknown_spi == IPSECHA_XDP_ACT_PASS ? XDP_PASS : XDP_DROP);
 		return;

@@ -64,7 +64,6 @@ enum {
 	SPI_MAX = 0x0a000003,   /* slot 4095, group 1023: the largest ids */
 	SPI_V6 = 0x0a000006,    /* slot 60, group 6: active */
 	SPI_BADGRP = 0x0a0000bb,/* raw entry naming group 2000 (array has 1024) */
-	SPI_TORN = 0x0a0000cc,  /* raw entry whose value names another SPI */
 	SPI_UNKNOWN = 0x0badbeef,
 };
 
@@ -102,19 +101,58 @@ static int model_group(void *ctx, uint32_t group, uint32_t *state)
 	return 0;
 }
 
-/* Write an SA entry behind the library's back (it refuses both). */
-static int raw_sa(uint32_t key_spi, uint32_t value_spi, uint16_t slot, uint16_t group)
+static int pinned(const char *name)
 {
 	char path[256];
-	struct ipsecha_xdp_sa v = { htonl(value_spi), slot, group };
-	uint32_t key = htonl(key_spi);
-	int fd, err;
 
-	snprintf(path, sizeof(path), "%s/%s/sa", env.pin_root, env.if0);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
+	snprintf(path, sizeof(path), "%s/%s/%s", env.pin_root, env.if0, name);
+	return bpf_obj_get(path);
+}
+
+/* The live config (for the SA table's geometry). */
+static int live_config(struct ipsecha_xdp_config *cfg)
+{
+	int sel_fd = pinned("cfgsel"), cfg_fd = pinned("config"), err = -1;
+	uint32_t zero = 0, sel;
+
+	if (sel_fd >= 0 && cfg_fd >= 0 && !bpf_map_lookup_elem(sel_fd, &zero, &sel) &&
+	    !bpf_map_lookup_elem(cfg_fd, &sel, cfg))
+		err = 0;
+	if (sel_fd >= 0)
+		close(sel_fd);
+	if (cfg_fd >= 0)
+		close(cfg_fd);
+	return err;
+}
+
+static uint32_t home_bucket(uint32_t spi)
+{
+	static struct ipsecha_xdp_config cfg;
+
+	if (!cfg.sa_shift && live_config(&cfg))
+		return 0;
+	return ipsecha_xdp_sa_hash(htonl(spi), cfg.sa_shift);
+}
+
+/* Write an SA entry behind the library's back (it refuses a group beyond
+ * the array): the first empty bucket of the SPI's probe window. */
+static int raw_sa(uint32_t spi, uint16_t slot, uint16_t group)
+{
+	struct ipsecha_xdp_config cfg;
+	struct ipsecha_xdp_sa v = { htonl(spi), slot, group };
+	int fd = pinned("sa"), err = -ENOSPC;
+
+	if (fd < 0 || live_config(&cfg))
 		return -errno;
-	err = bpf_map_update_elem(fd, &key, &v, BPF_ANY) ? -errno : 0;
+	for (uint32_t i = 0; i < IPSECHA_XDP_SA_PROBES; i++) {
+		uint32_t idx = (ipsecha_xdp_sa_hash(v.spi, cfg.sa_shift) + i) & (cfg.sa_buckets - 1);
+		uint64_t cur;
+
+		if (bpf_map_lookup_elem(fd, &idx, &cur) == 0 && cur == 0) {
+			err = bpf_map_update_elem(fd, &idx, &v, BPF_ANY) ? -errno : 0;
+			break;
+		}
+	}
 	close(fd);
 	return err;
 }
@@ -314,8 +352,8 @@ static const struct row rows[] = {
 	  .spi = SPI_A, .plen = 64, .no_xsk = 1, DROP(ESP_NO_XSK) },
 	{ R("IPv4 ESP, SA names a group beyond the array"), .f = { V4, ESP }, .pl = PL_ESP,
 	  .spi = SPI_BADGRP, .plen = 64, DROP(ESP_BAD_GROUP) },
-	{ R("IPv4 ESP, SA value of another SPI (reused element)"), .f = { V4, ESP },
-	  .pl = PL_ESP, .spi = SPI_TORN, .plen = 64, DROP(ESP_UNKNOWN) },
+	{ R("IPv4 ESP SPI 255 (reserved): unknown"), .f = { V4, ESP }, .pl = PL_ESP,
+	  .spi = 255, .plen = 32, DROP(ESP_UNKNOWN) },
 	{ R("IPv4 ESP exactly 8 bytes (SPI + sequence)"), .f = { V4, ESP }, .pl = PL_ESP,
 	  .spi = SPI_A, .plen = 8, REDIR(34, 0) },
 	{ R("IPv4 ESP shorter than 8 bytes"), .f = { V4, ESP }, .pl = PL_ESP, .spi = SPI_A,
@@ -613,7 +651,7 @@ static int install_sas(void)
 			return -1;
 	if (ipsecha_xdp_group_hold(env.h, 2))
 		return -1;
-	if (raw_sa(SPI_BADGRP, SPI_BADGRP, 1, 2000) || raw_sa(SPI_TORN, SPI_A, 11, 1))
+	if (raw_sa(SPI_BADGRP, 1, 2000))
 		return -1;
 	return 0;
 }
@@ -633,7 +671,7 @@ static uint32_t rnd(void)
 
 static size_t random_frame(uint8_t *frame, const struct ipsecha_xdp_policy *pol)
 {
-	static const uint32_t spis[] = { SPI_A, SPI_H, SPI_MAX, SPI_V6, SPI_BADGRP, SPI_TORN,
+	static const uint32_t spis[] = { SPI_A, SPI_H, SPI_MAX, SPI_V6, SPI_BADGRP, 255,
 					 SPI_UNKNOWN, 0 };
 	static const uint8_t ext_types[] = { IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
 					     IPPROTO_FRAGMENT, 51, 59 };
@@ -965,14 +1003,14 @@ static void library_checks(void)
 	      "group 2 state");
 	CHECK(ipsecha_xdp_group_hold(env.h, 1024) == -ERANGE, "hold group 1024");
 	CHECK(ipsecha_xdp_xsk_set(env.h, 256, xskrx_fd(env.xsk)) == -ERANGE, "xsk queue 256");
-	CHECK(ipsecha_xdp_sa_list(env.h, list, 16, &total) == 0 && total == N_SA + 2,
+	CHECK(ipsecha_xdp_sa_list(env.h, list, 16, &total) == 0 && total == N_SA + 1,
 	      "sa_list total %zu", total);
 	for (size_t i = 1; i < total && i < 16; i++)
 		CHECK(list[i - 1].spi < list[i].spi, "sa_list not sorted");
 	CHECK(ipsecha_xdp_info(env.h, &info) == 0, "info");
 	CHECK(info.ifindex == env.ifindex0 && info.mode == IPSECHA_XDP_MODE_NATIVE &&
 	      info.xsk && info.xsk_queue == 0 && info.num_groups == 1024 &&
-	      info.num_slots == 4096 && info.sa_count == N_SA + 2 && info.groups_held == 1 &&
+	      info.num_slots == 4096 && info.sa_count == N_SA + 1 && info.groups_held == 1 &&
 	      info.prog_id && info.link_id, "info fields");
 	{
 		struct ipsecha_xdp_policy bad;
@@ -985,6 +1023,81 @@ static void library_checks(void)
 		CHECK(ipsecha_xdp_policy_set(env.h, &bad) == -EINVAL, "esp_action 7 accepted");
 	}
 	result("loader library on the attached interface (errors change nothing)", ok);
+}
+
+/* ---- the SA table's probing, with SPIs chosen to collide */
+
+/* The fate of one ESP frame of `spi`: the redirect's slot, or -1. */
+static int esp_slot(uint32_t spi)
+{
+	uint8_t frame[FRAME_MAX], pl[32];
+	struct frame_spec f = { V4, ESP, .payload = pl, .payload_len = sizeof(pl) };
+	struct run r;
+	size_t len;
+
+	frame_esp_bytes(pl, sizeof(pl), spi, 1);
+	len = frame_build(&f, frame, sizeof(frame));
+	if (run_frame(frame, len, 0, &r) || r.action != XDP_REDIRECT || !r.has_meta)
+		return -1;
+	return (int)r.meta.slot;
+}
+
+/* n SPIs (>= 0x0e000000) whose home bucket is `home`. */
+static void colliding(uint32_t home, uint32_t *out, int n)
+{
+	uint32_t spi = 0x0e000000u;
+
+	for (int k = 0; k < n; spi++)
+		if (home_bucket(spi) == home)
+			out[k++] = spi;
+}
+
+static void collisions(void)
+{
+	enum { W = IPSECHA_XDP_SA_PROBES };
+	struct ipsecha_xdp_config cfg;
+	uint32_t c[W + 1], wrap[W];
+	int ok = 1;
+
+	CHECK(live_config(&cfg) == 0, "config");
+	colliding(home_bucket(0x0e000000u), c, W + 1);
+	for (int k = 0; k < W; k++)
+		CHECK(ipsecha_xdp_sa_add(env.h, c[k], 200 + (uint32_t)k, 7, 0) == 0, "add %d", k);
+	CHECK(ipsecha_xdp_sa_add(env.h, c[W], 300, 7, 0) == -ENOSPC,
+	      "a ninth SPI of a full probe window not refused with -ENOSPC");
+	for (int k = 0; k < W; k++)
+		CHECK(esp_slot(c[k]) == 200 + k, "SPI %#x at probe %d: slot %d", c[k], k,
+		      esp_slot(c[k]));
+	CHECK(esp_slot(c[W]) == -1, "the refused SPI is steered");
+	result("SA table: a full probe window of colliding SPIs, each found; one more refused",
+	       ok);
+
+	ok = 1;
+	CHECK(ipsecha_xdp_sa_del(env.h, c[2]) == 0, "delete");
+	CHECK(esp_slot(c[2]) == -1, "deleted SPI still steered");
+	for (int k = 3; k < W; k++)
+		CHECK(esp_slot(c[k]) == 200 + k, "SPI past the tombstone lost (probe %d)", k);
+	CHECK(ipsecha_xdp_sa_add(env.h, c[W], 300, 7, 0) == 0, "tombstone not reused");
+	CHECK(esp_slot(c[W]) == 300, "SPI in the reused bucket");
+	CHECK(ipsecha_xdp_sa_add(env.h, c[5], 250, 7, IPSECHA_XDP_SA_REPLACE) == 0 &&
+	      esp_slot(c[5]) == 250, "replace in place");
+	for (int k = 0; k < W; k++)
+		ipsecha_xdp_sa_del(env.h, k == 2 ? c[W] : c[k]);
+	for (int k = 0; k <= W; k++)
+		CHECK(esp_slot(c[k]) == -1, "SPI %d left behind", k);
+	result("SA table: delete leaves a tombstone, later SPIs stay reachable, reuse, replace",
+	       ok);
+
+	/* A window that wraps from the last bucket to the first. */
+	ok = 1;
+	colliding(cfg.sa_buckets - 3, wrap, W);
+	for (int k = 0; k < W; k++)
+		CHECK(ipsecha_xdp_sa_add(env.h, wrap[k], 400 + (uint32_t)k, 7, 0) == 0, "add");
+	for (int k = 0; k < W; k++)
+		CHECK(esp_slot(wrap[k]) == 400 + k, "wrapped probe %d: slot %d", k, esp_slot(wrap[k]));
+	for (int k = 0; k < W; k++)
+		ipsecha_xdp_sa_del(env.h, wrap[k]);
+	result("SA table: a probe window wrapping past the last bucket", ok);
 }
 
 /* Frames shorter than an Ethernet header never reach an XDP program: the
@@ -1015,7 +1128,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (why) {
 		printf("SKIP all: %s\n", why);
-		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 8);
+		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 11);
 		return 0;
 	}
 	/* Native mode: in generic mode a live frame the program passes is
@@ -1034,6 +1147,7 @@ int main(void)
 		run_row(&rows[i]);
 	library_checks();
 	short_frame();
+	collisions();
 	if (s)
 		nframes = (unsigned int)strtoul(s, NULL, 0);
 	differential(nframes);

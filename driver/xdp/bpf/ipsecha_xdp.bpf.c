@@ -23,10 +23,11 @@
 /* ---- maps (pinned by the loader under /sys/fs/bpf/ipsecha/<ifname>/) */
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, IPSECHA_XDP_DEF_MAX_SAS);   /* set by the loader */
-	__type(key, __u32);                              /* SPI, network order */
-	__type(value, struct ipsecha_xdp_sa);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);               /* the loader writes entries */
+	__uint(max_entries, IPSECHA_XDP_DEF_MAX_SAS * IPSECHA_XDP_SA_PER_SPI); /* loader sets */
+	__type(key, __u32);                              /* bucket */
+	__type(value, __u64);                            /* struct ipsecha_xdp_sa */
 } ipsecha_sa SEC(".maps");
 
 struct {
@@ -312,25 +313,48 @@ static __always_inline int write_meta(struct xdp_md *ctx, const struct esp_ref *
 }
 
 _Static_assert(sizeof(struct ipsecha_xdp_meta) == IPSECHA_XDP_META_LEN, "meta size");
-_Static_assert(sizeof(struct ipsecha_xdp_sa) == 8, "SA value is one 64-bit load");
+_Static_assert(sizeof(struct ipsecha_xdp_sa) == 8, "SA entry is one 64-bit load");
+
+union sa_entry {
+	__u64 raw;
+	struct ipsecha_xdp_sa sa;
+};
+
+/* Probe the SA table from the SPI's home bucket: found, an empty bucket
+ * (the SPI is not there), or the end of the probe window. Every bucket is
+ * one 64-bit load of a whole entry. */
+static __always_inline int sa_lookup(__u32 spi, const struct ipsecha_xdp_config *cfg,
+				     union sa_entry *v)
+{
+	__u32 home = ipsecha_xdp_sa_hash(spi, cfg->sa_shift);
+
+#pragma unroll
+	for (int i = 0; i < IPSECHA_XDP_SA_PROBES; i++) {
+		__u32 idx = (home + i) & (cfg->sa_buckets - 1);
+		__u64 *e = bpf_map_lookup_elem(&ipsecha_sa, &idx);
+
+		if (!e)
+			return 0;
+		v->raw = *(volatile __u64 *)e;
+		if (v->sa.spi == spi)
+			return 1;
+		if (v->raw == 0)
+			return 0;
+	}
+	return 0;
+}
 
 static __always_inline __u32 steer_esp(struct xdp_md *ctx, const struct ipsecha_xdp_config *cfg,
 				       const struct esp_ref *esp, __u32 *action)
 {
-	union { __u64 raw; struct ipsecha_xdp_sa sa; } v;
-	void *val;
+	union sa_entry v;
 	__u32 *state, group;
 
 	/* RFC 4303 §2.1: "the SPI is an arbitrary 32-bit value that is used
 	 * by a receiver to identify the SA to which an incoming packet is
-	 * bound." */
-	val = bpf_map_lookup_elem(&ipsecha_sa, &esp->spi);
-	if (val) {
-		v.raw = *(volatile __u64 *)val;   /* spi, slot, group at once */
-		if (v.sa.spi != esp->spi)         /* element reused: SA deleted */
-			val = 0;
-	}
-	if (!val) {
+	 * bound." ... "The set of SPI values in the range 1 through 255 are
+	 * reserved ... The SPI value of zero (0) is reserved": never an SA. */
+	if (bpf_ntohl(esp->spi) < 256 || !sa_lookup(esp->spi, cfg, &v)) {
 		*action = cfg->unknown_spi == IPSECHA_XDP_ACT_PASS ? XDP_PASS : XDP_DROP;
 		return IPSECHA_XDP_R_ESP_UNKNOWN;
 	}

@@ -172,6 +172,10 @@ int ipsecha_xdp_prog_fd(const struct ipsecha_xdp *h);
 int ipsecha_xdp_bpffs_check(const char *path);
 int ipsecha_xdp_bpffs_mount(void);
 
+/* A name the kernel could give an interface: 1..15 bytes, no '/', ':',
+ * '%' or white space, not "." or ".." (it also names the pin directory). */
+bool ipsecha_xdp_ifname_valid(const char *ifname);
+
 /* Names ("pass", "esp_hold", ...); NULL when out of range. */
 const char *ipsecha_xdp_verdict_name(unsigned int verdict);
 const char *ipsecha_xdp_reason_name(unsigned int reason);

@@ -18,10 +18,12 @@
 #define IPSECHA_XDP_XSK_QUEUES    256u   /* XSKMAP entries: rx queue ids 0..255 */
 #define IPSECHA_XDP_DEF_GROUPS    1024u  /* the card's default NUM_GROUP */
 #define IPSECHA_XDP_DEF_SLOTS     4096u  /* the card's default NUM_SA */
-#define IPSECHA_XDP_DEF_MAX_SAS   8192u  /* SA hash map entries */
+#define IPSECHA_XDP_DEF_MAX_SAS   8192u  /* SAs the SA table is sized for */
 #define IPSECHA_XDP_MAX_GROUPS    65536u /* group ids fit the SA value's 16 bits */
 #define IPSECHA_XDP_MAX_SLOTS     65536u /* slot ids likewise */
 #define IPSECHA_XDP_MAX_SAS       1048576u
+#define IPSECHA_XDP_SA_PER_SPI    4u     /* buckets per SA: load factor <= 1/4 */
+#define IPSECHA_XDP_SA_PROBES     8      /* buckets an SPI may occupy (linear probing) */
 #define IPSECHA_XDP_MAX_VLANS     2      /* 802.1Q / 802.1ad tags parsed */
 #define IPSECHA_XDP_MAX_EXTHDRS   4      /* IPv6 extension headers walked */
 
@@ -99,21 +101,34 @@ struct ipsecha_xdp_config {
 	__u32 xsk_queue;         /* the card's queue, informational; ~0u = none */
 	__u32 num_groups;        /* entries of the group array */
 	__u32 num_slots;         /* card slots; SA values must be below */
-	__u32 max_sas;           /* entries of the SA hash map */
+	__u32 max_sas;           /* SAs the table is sized for */
+	__u32 sa_buckets;        /* entries of the SA table, a power of two */
+	__u32 sa_shift;          /* 32 - log2(sa_buckets), for the hash */
 };
 
-/* SA hash map: key = the SPI exactly as on the wire (network order, a
- * __u32); value below, 8 bytes, read by the program with ONE 64-bit load.
- * The value repeats the SPI because a preallocated hash map may hand a
- * deleted element to a new key while a program still holds a pointer to
- * it; the program compares the SPI inside the value it loaded with the one
- * it looked up and treats a mismatch as "SPI not found" (the SA it looked
- * up was being deleted). One load = spi, slot and group of one SA. */
+/* SA table: SPI -> {slot, group}, an open-addressing hash table in an
+ * mmap-able array of 8-byte entries (docs/xdp.md "SA table"). The home
+ * bucket of an SPI is ipsecha_xdp_sa_hash(spi, sa_shift); the entry is in
+ * one of the IPSECHA_XDP_SA_PROBES buckets from there on (wrapping). An
+ * entry is written by the loader with one atomic 64-bit store and read by
+ * the program with one 64-bit load, so a frame sees a whole entry, old or
+ * new, never a mix. The lookup is inlined array access: no helper call.
+ *   all zero:                     empty (never used: ends a probe sequence)
+ *   spi 0, slot and group 0xffff: deleted (a tombstone: probing continues)
+ * SPI 0 is reserved (RFC 4303 §2.1), so neither can be a live entry, and
+ * the program looks up no SPI below 256. */
+#define IPSECHA_XDP_SA_TOMB 0xffffu
 struct ipsecha_xdp_sa {
-	__u32 spi;               /* == key */
+	__u32 spi;               /* network order, as on the wire */
 	__u16 slot;              /* the card's slot (one direction of a Child SA) */
 	__u16 group;             /* the card's group (one IKE SA) */
 };
+
+/* Fibonacci hashing of the SPI as it sits in memory (network order). */
+static inline __u32 ipsecha_xdp_sa_hash(__u32 spi_wire, __u32 shift)
+{
+	return (__u32)(spi_wire * 0x9e3779b1u) >> shift;
+}
 
 /* Value of the per-CPU stats array (one entry). */
 struct ipsecha_xdp_counters {
