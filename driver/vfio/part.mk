@@ -107,3 +107,14 @@ test-vfio-fuzz:
 	$(Q)$(RUN_SUITE) vfio-fuzz sh -c \
 		'$(MAKE) --no-print-directory $(VFIO_FUZZ) && tests/vfio/run-fuzz.sh $(VFIO_FUZZ) $(O)/fuzz/vfio-corpus'
 CHECK_SUITES += test-vfio-fuzz
+
+# ---- lint: scripts parse (POSIX sh; guest-init under busybox), headers stand alone ----
+.PHONY: lint-vfio
+lint-vfio:
+	$(Q)for f in tests/vfio/*.sh bench/vfio/run.sh; do sh -n $$f || exit 1; done
+	$(Q)busybox sh -n tests/vfio/guest-init.sh
+	$(Q)for h in ipsecha_vfio.h vfio_sys.h vfio_compat.h vfio_card.h; do \
+		echo "#include \"$$h\"" | $(CC) $(CSTD) $(WARN) -D_GNU_SOURCE -Idriver/vfio \
+			-fsyntax-only -x c - || exit 1; done
+	@echo "lint-vfio: ok"
+LINT_TARGETS += lint-vfio
