@@ -82,6 +82,11 @@ cli() { # cli NAME EXPECT(ok|fail) GREP CMD...
 }
 cli_suite() {
 	PASSES=0 FAILS=0
+	if ! command -v ipsecha > /dev/null; then
+		echo "FAIL - the static ipsecha CLI is not in the initramfs (its link failed: see the build output)"
+		echo "vfio-cli: 0 passed, 1 failed"
+		return 1
+	fi
 	U=vfio:$DEV
 	cli "card info" ok "vfio backend" ipsecha card --dev $U info
 	cli "card --json info" ok '"abi_version"' ipsecha card --dev $U --json info

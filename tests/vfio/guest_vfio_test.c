@@ -570,7 +570,7 @@ static void libipsecha_through_vfio(void)
 			dup2(fd, 1);
 			dup2(fd, 2);
 			unsetenv("IPSECHA_VFIO_QUIET");
-			execlp("ipsecha", "ipsecha", "card", "--dev", uri, "info", (char *)NULL);
+			execlp("ipsecha-vfio-rtt", "ipsecha-vfio-rtt", uri, "10", (char *)NULL);
 			_exit(127);
 		}
 		waitpid(pid, &status, 0);
