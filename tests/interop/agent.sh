@@ -87,8 +87,9 @@ compare_sas() { # CHARON AGENT
 }
 
 agent_combo() { # ROLE NAME IKE ESP
-	role=$1 name=$2 ike=$3 esp=$4
-	echo "--- agent $role $name: ike=$ike esp=$esp"
+	local role=$1 name=$2 ike=$3 esp=$4 ida idb ours theirs
+	read -r ida idb <<< "$(ids_for "$name")"
+	echo "--- agent $role $name: ike=$ike esp=$esp ids=$ida/$idb"
 	for n in a b; do
 		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
 	done
@@ -98,9 +99,9 @@ agent_combo() { # ROLE NAME IKE ESP
 		# charon a initiates to our agent b.
 		ipsi_charon_conf a && ipsi_charon_start a ipsi-a ||
 			{ bad "agent $role $name: charon start"; return; }
-		ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test \
+		ipsi_swanctl_conf a "$A_OUT" "$B_OUT" "$ida" "$idb" \
 			"$A_TS" "$B_TS" "$ike" "$esp"
-		agent_conf b ipsi-b "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test \
+		agent_conf b ipsi-b "$B_OUT" "$A_OUT" "$idb" "$ida" \
 			"$B_TS" "$A_TS" "$ike" "$esp" none
 		agent_start b ipsi-b || { bad "agent $role $name: agent start"; return; }
 		ipsi_capture_start "ag-$role-$name"
@@ -110,9 +111,9 @@ agent_combo() { # ROLE NAME IKE ESP
 		# our agent a initiates to charon b.
 		ipsi_charon_conf b && ipsi_charon_start b ipsi-b ||
 			{ bad "agent $role $name: charon start"; return; }
-		ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test \
+		ipsi_swanctl_conf b "$B_OUT" "%any" "$idb" "$ida" \
 			"$B_TS" "$A_TS" "$ike" "$esp"
-		agent_conf a ipsi-a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test \
+		agent_conf a ipsi-a "$A_OUT" "$B_OUT" "$ida" "$idb" \
 			"$A_TS" "$B_TS" "$ike" "$esp" none
 		agent_start a ipsi-a || { bad "agent $role $name: agent start"; return; }
 		ipsi_capture_start "ag-$role-$name"
