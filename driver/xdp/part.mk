@@ -51,7 +51,7 @@ $(BIN)/test_xdp_%: $(O)/obj/tests/xdp/test_xdp_%.o $(XDP_TEST_COMMON_OBJS) $(XDP
 
 XDP_SUITE = $(if $(ASAN_RUN),asan-)$(1)
 .PHONY: test-xdp test-xdp-unit test-xdp-fixtures test-xdp-netns test-xdp-cli
-test-xdp: test-xdp-unit test-xdp-fixtures test-xdp-netns test-xdp-cli
+test-xdp: test-xdp-unit test-xdp-fixtures test-xdp-netns test-xdp-cli test-xdp-fuzz
 test-xdp-unit: $(BIN)/test_xdp_unit
 	$(Q)$(RUN_SUITE) $(call XDP_SUITE,xdp-unit) $(BIN)/test_xdp_unit
 test-xdp-fixtures: $(BIN)/test_xdp_fixtures
@@ -60,6 +60,19 @@ test-xdp-netns: $(BIN)/test_xdp_live $(BIN)/ipsecha
 	$(Q)$(RUN_SUITE) xdp-netns tests/xdp/netns.sh $(BIN)
 test-xdp-cli: $(BIN)/ipsecha
 	$(Q)$(RUN_SUITE) xdp-cli tests/xdp/cli.sh $(BIN)
+
+# libFuzzer: the program (through BPF_PROG_TEST_RUN) against the reference
+# model, built with clang from the production library sources.
+XDP_FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+                  $(XDP_INC) -Itests/xdp
+XDP_FUZZ_SECONDS ?= 20
+$(BIN)/fuzz-xdp: tests/xdp/fuzz_xdp.c tests/xdp/refmodel.c tests/xdp/testenv.c \
+		 tests/xdp/xsk_util.c $(XDP_LIB_SRCS) $(XDP_GEN)/ipsecha_xdp.skel.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(XDP_FUZZ_FLAGS) -o $@ $(filter %.c,$^) -lxdp $(XDP_LDLIBS)
+.PHONY: test-xdp-fuzz
+test-xdp-fuzz: $(BIN)/fuzz-xdp
+	$(Q)$(RUN_SUITE) xdp-fuzz tests/xdp/run-fuzz.sh $(BIN) $(XDP_FUZZ_SECONDS)
 
 # ---- benchmark
 $(O)/obj/bench/xdp/bench_xdp.o: CPPFLAGS += $(XDP_INC) -Itests/xdp
@@ -73,7 +86,7 @@ bench-xdp: $(BIN)/bench_xdp
 	@mkdir -p $(BENCH_OUT)
 	$(Q)$(BIN)/bench_xdp $(BENCH_OUT)/xdp.json
 
-ALL_TARGETS   += $(XDP_LIB) $(XDP_TESTS:%=$(BIN)/%) $(BIN)/bench_xdp
+ALL_TARGETS   += $(XDP_LIB) $(XDP_TESTS:%=$(BIN)/%) $(BIN)/bench_xdp $(BIN)/fuzz-xdp
 CHECK_SUITES  += test-xdp
 ASAN_SUITES   += test-xdp-unit test-xdp-fixtures
 BENCH_TARGETS += bench-xdp

@@ -1119,13 +1119,37 @@ static void short_frame(void)
 	result("frame shorter than an Ethernet header: refused before XDP", ok);
 }
 
-int main(void)
+/* --write-corpus DIR: the table's frames as seeds for fuzz-xdp. */
+static int write_corpus(const char *dir)
+{
+	for (size_t i = 0; i < N_ROWS; i++) {
+		uint8_t frame[FRAME_MAX];
+		size_t len = build_row(&rows[i], frame);
+		char path[512];
+		FILE *f;
+
+		if (rows[i].metalen)
+			continue;
+		snprintf(path, sizeof(path), "%s/row-%03zu", dir, i);
+		f = fopen(path, "wb");
+		if (!f || fwrite(frame, 1, len, f) != len) {
+			perror(path);
+			return 1;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	const char *why = testenv_unavailable();
 	unsigned int nframes = 4000;
 	const char *s = getenv("IPSX_DIFF_FRAMES");
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "--write-corpus"))
+		return write_corpus(argv[2]);
 	if (why) {
 		printf("SKIP all: %s\n", why);
 		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 11);

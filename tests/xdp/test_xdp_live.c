@@ -611,7 +611,7 @@ struct script {
 };
 
 struct stream_result {
-	size_t total, checked_exact, fates[3], wrong;
+	size_t total, checked_exact, fates[3], wrong, steps;
 	struct ipsecha_xdp_stats s0, s1;
 };
 
@@ -680,10 +680,12 @@ static int run_stream(const struct script *sc, struct stream_result *res, char *
 		uint64_t fence = UINT64_MAX;
 		size_t nsteps = step;
 
+		res->steps = step;
 		for (size_t i = sc->packets; i-- > 0;) {
 			struct pkt *p = &st.p[i];
 			int allowed = 0, n_allowed = 0;
 
+			p->t_send = jobs[i].t_send;
 			if (p->spi == sc->spis[1] && p->fate != F_NONE)
 				fence = p->t_rx;
 			res->total++;
@@ -767,6 +769,8 @@ static void scenario_hold(void)
 	ipsecha_xdp_group_drops(h, 30, &gd1);
 	xskrx_stats(xsk, &xd1, NULL);
 	CHECK(xd1 == xd0, "the AF_XDP socket dropped %llu frames", (unsigned long long)(xd1 - xd0));
+	CHECK(r.steps == sc.steps, "%zu of %zu state changes made during the stream", r.steps,
+	      sc.steps);
 	CHECK(r.wrong == 0, "%zu of %zu packets had a fate their group's state did not allow",
 	      r.wrong, r.total);
 	/* Exactly that group's ESP was dropped: every drop is group 30's and
@@ -782,8 +786,8 @@ static void scenario_hold(void)
 	/* The hold really bit: most of group 30's packets while held. */
 	CHECK(r.fates[F_NONE] > 1000 && r.fates[F_XSK] > r.total / 2,
 	      "dropped %zu, delivered %zu of %zu", r.fates[F_NONE], r.fates[F_XSK], r.total);
-	printf("    %zu packets: %zu delivered, %zu held; %zu with one possible state\n", r.total,
-	       r.fates[F_XSK], r.fates[F_NONE], r.checked_exact);
+	printf("    %zu packets, %zu state changes: %zu delivered, %zu held; %zu with one possible "
+	       "state\n", r.total, r.steps, r.fates[F_XSK], r.fates[F_NONE], r.checked_exact);
 	result("HOLD under traffic drops exactly that group's ESP; release restores it", ok);
 }
 
@@ -861,6 +865,7 @@ static void scenario_race(void)
 	ue1 = udp_rcvbuf_errors();
 	CHECK(xd1 == xd0, "the AF_XDP socket dropped %llu frames", (unsigned long long)(xd1 - xd0));
 	CHECK(ue1 == ue0, "the UDP socket dropped %llu datagrams (receive buffer)", ue1 - ue0);
+	CHECK(r.steps >= 44, "only %zu state changes during the stream", r.steps);
 	CHECK(r.wrong == 0, "%zu of %zu packets mis-steered", r.wrong, r.total);
 	CHECK(DELTA(r.s0, r.s1, ESP_REDIRECT) == r.fates[F_XSK] &&
 	      DELTA(r.s0, r.s1, ESP_PASS) == r.fates[F_UDP] &&
@@ -872,9 +877,9 @@ static void scenario_race(void)
 	      (unsigned long long)(DELTA(r.s0, r.s1, ESP_HOLD) + DELTA(r.s0, r.s1, ESP_UNKNOWN)),
 	      r.fates[F_NONE]);
 	CHECK(r.fates[F_NONE] && r.fates[F_UDP] && r.fates[F_XSK], "not every fate seen");
-	printf("    %zu packets: %zu on AF_XDP, %zu to the stack, %zu dropped; %zu with one "
-	       "possible state\n", r.total, r.fates[F_XSK], r.fates[F_UDP], r.fates[F_NONE],
-	       r.checked_exact);
+	printf("    %zu packets, %zu state changes: %zu on AF_XDP, %zu to the stack, %zu dropped; "
+	       "%zu with one possible state\n", r.total, r.steps, r.fates[F_XSK], r.fates[F_UDP],
+	       r.fates[F_NONE], r.checked_exact);
 	{
 		struct ipsecha_xdp_policy pol;
 
