@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh BIN_DIR GUEST_DIR WORK_DIR JSON — make bench-vfio.
 #
-# Round-trip latency of one command (a NOP: doorbell -> card -> completion)
-# through libipsecha, in one run: the sim backend on this host, then the
+# Round-trip latency of one command (a NOP: doorbell -> card -> completion;
+# the card idle before each, see bench/vfio/rtt.c) through libipsecha, in one run: the sim backend on this host, then the
 # vfio backend inside the QEMU guest (vfio-pci, intel-iommu, TCG) against a
 # fresh ipsecha-card-sim. Prints a table and writes JSON:
 #   rtt_us.sim_host.{mean,p50,p99,min}, rtt_us.vfio_guest_tcg.{...},
@@ -44,7 +44,7 @@ for row in "sim backend, host|$host" "vfio backend, QEMU guest (TCG)|$vm"; do
 		"$(field "$r" p99_us)" "$(field "$r" min_us)"
 done
 ratio=$(awk -v a="$(field "$vm" p50_us)" -v b="$(field "$host" p50_us)" 'BEGIN { printf "%.2f", a / b }')
-echo "ratio p50 vfio-guest / sim-host: $ratio  (n=$n each; guest under TCG: informative)"
+echo "ratio p50 vfio-guest / sim-host: $ratio  (n=$n each, $(field "$host" gap_us) us idle before each; guest under TCG: informative)"
 cat > "$json" <<JSON
 {
   "rtt_us": {
@@ -52,7 +52,8 @@ cat > "$json" <<JSON
     "vfio_guest_tcg": { "mean": $(field "$vm" mean_us), "p50": $(field "$vm" p50_us), "p99": $(field "$vm" p99_us), "min": $(field "$vm" min_us) }
   },
   "ratio_p50_vfio_guest_vs_sim_host": $ratio,
-  "n": $n
+  "n": $n,
+  "gap_us": $(field "$host" gap_us)
 }
 JSON
 echo "bench-vfio: wrote $json"

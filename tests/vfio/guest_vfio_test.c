@@ -393,9 +393,10 @@ static void card_through_vfio(void)
 	{
 		const volatile struct ica_ctrl *ctrl =
 			(const volatile void *)((const char *)id + id->ctrl_off);
-		uint32_t h0, h1, h2, rung = 0;
+		uint32_t h0, h1, h2, d0, d1, rung = 0;
 		double t0, idle_rate, ring_rate;
 
+		d0 = ctrl->doorbells;
 		h0 = ctrl->heartbeat;
 		t0 = now_us();
 		usleep(200000);
@@ -409,9 +410,14 @@ static void card_through_vfio(void)
 		}
 		h2 = ctrl->heartbeat;
 		ring_rate = (h2 - h1) / ((now_us() - t0) / 1e6);
-		result("doorbell wakes the card", ring_rate > 3 * idle_rate + 50,
-		       "firmware poll passes %.0f/s idle, %.0f/s with %u doorbells in 0.2 s "
-		       "(ctrl.doorbells reads %u)", idle_rate, ring_rate, rung, ctrl->doorbells);
+		usleep(20000);
+		d1 = ctrl->doorbells;
+		/* The card counts wake-ups: several doorbells rung while it is
+		 * busy make one, so expect some, not all. */
+		result("doorbell wakes the card", ring_rate > 3 * idle_rate + 50 && d1 - d0 > 0 &&
+		       d1 - d0 <= rung, "firmware poll passes %.0f/s idle, %.0f/s with %u doorbells "
+		       "in 0.2 s; the card counted %u doorbell wake-ups", idle_rate, ring_rate, rung,
+		       d1 - d0);
 	}
 
 	/* DMA mapping through the IOMMU. */
@@ -534,6 +540,7 @@ static void libipsecha_through_vfio(void)
 		for (int i = 0; b && i < n; i++) {
 			ipsecha_batch_reset(b);
 			ipsecha_batch_nop(b);
+			usleep(500); /* let the card go idle: the full doorbell path */
 			t0 = now_us();
 			bad += ipsecha_batch_submit(b) != 0;
 			t0 = now_us() - t0;
