@@ -27,9 +27,11 @@
  *   -ENOSPC       the SA map is full
  * ipsecha_xdp_strerror() turns them into a sentence.
  *
- * Thread safety: a handle may be used from several threads; every call is
- * one or a few bpf() syscalls on map fds. Policy changes are serialised
- * across processes by a lock on the pin directory.
+ * Thread safety: a handle may be used from several threads at once (not
+ * while it is being closed). Reads are syscalls on map fds or loads from
+ * the mmap()ed SA table; SA and policy writes are serialised by a mutex in
+ * the process and by flock() on the pin directory across processes, so the
+ * agent and the CLI can both write.
  *
  * Interface names are resolved in the caller's network namespace; pin
  * paths are global, so one name must not be attached in two namespaces. */
@@ -103,7 +105,9 @@ void ipsecha_xdp_close(struct ipsecha_xdp *h);   /* NULL-safe */
 /* SAs: SPI (host order, as in IKE payloads) -> card slot and group.
  * RFC 4303 §2.1: SPIs 0..255 are reserved and never valid here. Without
  * IPSECHA_XDP_SA_REPLACE an existing SPI is -EEXIST; with it, the entry is
- * swapped atomically (a frame sees the old or the new mapping). */
+ * swapped atomically (a frame sees the old or the new mapping). -ENOSPC:
+ * the SPI's probe window in the SA table is full (rare below max_sas):
+ * choose another inbound SPI. */
 #define IPSECHA_XDP_SA_REPLACE 0x1u
 int ipsecha_xdp_sa_add(struct ipsecha_xdp *h, uint32_t spi, uint32_t slot, uint32_t group,
 		       unsigned int flags);
