@@ -1,9 +1,16 @@
-# agent/part.mk — the IKEv2 agent. Sub-fragments of the crypto, configuration
-# and key-log modules are kept beside their sources.
+# agent/part.mk — the IKEv2 agent (docs/agent.md).
+#
+#   make test-ike     codec and rule tables, unit tables, two in-memory peers,
+#                     fuzz smoke of the parser and the engine input path, the
+#                     daemon and CLI over real sockets in network namespaces
+#
+# Sub-fragments of the crypto, configuration and key-log modules are kept
+# beside their sources; agent/ha/ha.mk (RFC 6311) is included near the end,
+# after everything it may use.
 -include agent/crypto/crypto.mk agent/conf/conf.mk agent/keylog/keylog.mk
 
-# ---- the IKE engine: codec, rule tables, state machine, dataplane ops -------
-IKE_SRCS     := $(sort $(wildcard agent/ike/*.c agent/dp/*.c))
+# ---- the IKE engine: codec, rule tables, state machine, in-memory dataplane --
+IKE_SRCS     := $(sort $(wildcard agent/ike/*.c)) agent/dp/dp_mem.c
 IKE_OBJS     := $(IKE_SRCS:%.c=$(O)/obj/%.o)
 IKE_LIB      := $(O)/lib/libipsecha_ike.a
 IKE_CPPFLAGS := -I$(TOP)/agent/ike -I$(TOP)/agent/dp $(AGC_CPPFLAGS) $(IKL_CPPFLAGS)
@@ -18,7 +25,9 @@ $(IKE_LIB): $(IKE_OBJS)
 
 ALL_TARGETS += $(IKE_LIB)
 
-# ---- tests ------------------------------------------------------------------
+# ---- unit-level tests ----------------------------------------------------------
+# tests/agent/tpeer.[ch]: the two-in-memory-peers harness (IKE_TPEER_OBJ,
+# include path IKE_TEST_CPPFLAGS), reusable by other agent test suites.
 IKE_TEST_CPPFLAGS := $(IKE_CPPFLAGS) -I$(TOP)/tests/agent
 IKE_TPEER_OBJ := $(O)/obj/tests/agent/tpeer.o
 $(O)/obj/tests/agent/%.o: CPPFLAGS += $(IKE_TEST_CPPFLAGS)
@@ -26,9 +35,6 @@ $(O)/obj/tests/agent/%.o: CPPFLAGS += $(IKE_TEST_CPPFLAGS)
 $(BIN)/test-ike-peers: $(O)/obj/tests/agent/test_peers.o $(IKE_TPEER_OBJ) $(IKE_LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(IKE_LDLIBS)
-
-# RFC 6311 (agent/ha/) builds on the engine above.
--include agent/ha/ha.mk
 $(BIN)/test-ike-codec: $(O)/obj/tests/agent/test_codec.o $(IKE_LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(IKE_LDLIBS)
@@ -48,9 +54,38 @@ $(BIN)/fuzz-ike-engine: tests/agent/fuzz_engine.c $(IKE_SRCS) $(IKC_SRCS) $(AGC_
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(IKE_FUZZ_FLAGS) -o $@ $^ -linih -lcrypto -lpthread
 
+# ---- extensions ------------------------------------------------------------------
+# agent/ha/ha.mk (RFC 6311) sees everything above and may append to
+# AGENT_EXT_LIBS (archives linked into ipsecha-agent; one of them defines
+# agent_ext_get(), agent/daemon/agent.h) and AGENT_EXT_LDLIBS.
+AGENT_EXT_LIBS   :=
+AGENT_EXT_LDLIBS :=
+-include agent/ha/ha.mk
+
+# ---- the daemon: sockets, control, card/XDP dataplanes, load mode ---------------
+AGENT_SRCS   := $(sort $(wildcard agent/daemon/*.c)) agent/dp/dp_card.c agent/dp/dp_xdp.c \
+                agent/dp/dp_stack.c
+AGENT_OBJS   := $(AGENT_SRCS:%.c=$(O)/obj/%.o)
+AGENT_CPPFLAGS := $(IKE_CPPFLAGS) -I$(TOP)/agent/daemon $(HOSTLIB_INC) -I$(TOP)/driver/xdp/include
+$(AGENT_OBJS): CPPFLAGS += $(AGENT_CPPFLAGS)
+$(BIN)/ipsecha-agent: $(AGENT_OBJS) $(AGENT_EXT_LIBS) $(IKE_LIBS) $(HOSTLIB_A) $(XDP_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_EXT_LDLIBS) -ljson-c $(IKE_LDLIBS) $(HOSTLIB_LDLIBS) $(XDP_LDLIBS)
+ALL_TARGETS += $(BIN)/ipsecha-agent
+
+# The control client, for the ipsecha CLI's agent subcommands (cli/cmd_status.c,
+# cmd_sa.c, cmd_initiate.c, cmd_terminate.c, cmd_reload.c).
+AGENT_CTL_LIB := $(O)/lib/libipsecha_agentctl.a
+$(AGENT_CTL_LIB): $(O)/obj/agent/daemon/ctl.o
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+CLI_CFLAGS += -I$(TOP)/agent/daemon
+CLI_LIBS   += $(AGENT_CTL_LIB)
+
+# ---- make test-ike -----------------------------------------------------------------
 IKE_UNIT_BINS := $(BIN)/test-ike-codec $(BIN)/test-ike-units $(BIN)/test-ike-peers
 
-.PHONY: test-ike test-ike-unit test-ike-fuzz-msg
+.PHONY: test-ike test-ike-unit test-ike-fuzz-msg test-ike-daemon
 # Unit-level suites (also rerun under ASan+UBSan by make check).
 test-ike-unit: $(IKE_UNIT_BINS)
 	$(Q)rc=0; \
@@ -60,9 +95,10 @@ test-ike-unit: $(IKE_UNIT_BINS)
 	exit $$rc
 test-ike-fuzz-msg: $(BIN)/fuzz-ike-msg $(BIN)/fuzz-ike-engine
 	$(Q)$(RUN_SUITE) ike-msg-fuzz tests/agent/run-fuzz $(BIN) $(IKE_FUZZ_SECONDS)
-# make test-ike: everything of the IKE core (unit, codec, fuzz smoke,
-# in-memory peers, the daemon and CLI over real sockets).
-test-ike: test-ike-unit test-ike-fuzz-msg
+test-ike-daemon: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
+	$(Q)$(RUN_SUITE) ike-daemon tests/agent/daemon.sh $(BIN)
+# make test-ike: everything of the IKE core.
+test-ike: test-ike-unit test-ike-fuzz-msg test-ike-daemon
 
 CHECK_SUITES += test-ike
 ASAN_SUITES  += test-ike-unit

@@ -167,6 +167,8 @@ void ike_run_timers(struct ike_engine *e);
 /* Operator actions. 0 / -ENOENT (no such connection or SA) / -errno. */
 int ike_initiate(struct ike_engine *e, const char *conn, uint32_t *ike_id);
 int ike_terminate_ike(struct ike_engine *e, uint32_t ike_id);
+/* Remove an IKE SA (and its children) locally, without telling the peer. */
+int ike_drop_ike(struct ike_engine *e, uint32_t ike_id);
 int ike_terminate_conn(struct ike_engine *e, const char *conn, unsigned *count);
 int ike_rekey_ike(struct ike_engine *e, uint32_t ike_id);
 int ike_rekey_child(struct ike_engine *e, uint32_t child_id);
@@ -183,11 +185,13 @@ struct ike_stats {
 	uint64_t keepalives_rx;
 	uint64_t ike_established, ike_failed, ike_rekeyed, ike_deleted;
 	uint64_t child_established, child_rekeyed, child_deleted;
-	uint64_t cookies_sent, invalid_ke_sent, half_open;
+	uint64_t cookies_sent, invalid_ke_sent, half_open;   /* half_open: ever created */
 	uint64_t dp_errors, send_errors;
 };
 const struct ike_stats *ike_engine_stats(const struct ike_engine *e);
 unsigned ike_engine_sa_count(const struct ike_engine *e);
+/* Responder IKE SAs waiting for IKE_AUTH now. */
+unsigned ike_engine_half_open(const struct ike_engine *e);
 
 struct ike_child_info {
 	uint32_t id;

@@ -359,6 +359,11 @@ unsigned ike_engine_sa_count(const struct ike_engine *e)
 	return e->n_sas;
 }
 
+unsigned ike_engine_half_open(const struct ike_engine *e)
+{
+	return e->half_open;
+}
+
 uint64_t ike_next_timer(const struct ike_engine *e)
 {
 	return tmr_next(&e->timers);
@@ -759,12 +764,25 @@ int ike_terminate_ike(struct ike_engine *e, uint32_t id)
 	return 0;
 }
 
+int ike_drop_ike(struct ike_engine *e, uint32_t id)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, id);
+
+	if (!sa)
+		return -ENOENT;
+	ike_begin_event(e);
+	ike_sa_kill(sa, "dropped locally");
+	ike_end_event(e);
+	return 0;
+}
+
 int ike_terminate_conn(struct ike_engine *e, const char *conn, unsigned *count)
 {
 	unsigned n = 0;
 	bool known = conn_by_name(e, conn) != NULL;
 
-	for (struct ike_sa *sa = e->head; sa; sa = sa->next) {
+	for (struct ike_sa *sa = e->head, *nx; sa; sa = nx) {
+		nx = sa->next;
 		if (strcmp(sa->conn->c.name, conn) || sa->state == IKE_S_DEAD)
 			continue;
 		known = true;
