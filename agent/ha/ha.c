@@ -1041,6 +1041,11 @@ void ha_attach(struct ha *h, struct ike_engine *e)
 	h->e = e;
 }
 
+void ha_set_dp(struct ha *h, const struct dp *dp)
+{
+	h->env.dp = *dp;
+}
+
 struct ike_engine *ha_engine(const struct ha *h)
 {
 	return h->e;

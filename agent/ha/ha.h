@@ -87,6 +87,8 @@ extern const struct ike_ext_ops ha_ext_ops;
 int ha_new(const struct ha_env *env, struct ha **out);
 void ha_free(struct ha *h);
 void ha_attach(struct ha *h, struct ike_engine *e);
+/* The dataplane, when it is created after ha_new(). */
+void ha_set_dp(struct ha *h, const struct dp *dp);
 struct ike_engine *ha_engine(const struct ha *h);
 
 /* ---- failover epochs and takeover (cluster role) ---- */

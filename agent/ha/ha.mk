@@ -22,3 +22,23 @@ $(HA_LIB): $(HA_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 ALL_TARGETS += $(HA_LIB)
+
+# ---- tests ------------------------------------------------------------------
+HA_TEST_CPPFLAGS := $(HA_CPPFLAGS) -I$(TOP)/tests/agent -I$(TOP)/tests/rfc6311
+$(O)/obj/tests/rfc6311/%.o: CPPFLAGS += $(HA_TEST_CPPFLAGS)
+# Rule tables leave fields zero on purpose and override ST() defaults.
+$(O)/obj/tests/rfc6311/%.o: CFLAGS += -Wno-missing-field-initializers -Wno-override-init
+
+$(BIN)/test-rfc6311-rules: $(O)/obj/tests/rfc6311/test_rules.o $(HA_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HA_LDLIBS)
+
+.PHONY: test-rfc6311 test-rfc6311-unit
+# Unit level (also under ASan+UBSan): the rule tables.
+test-rfc6311-unit: $(BIN)/test-rfc6311-rules
+	$(Q)$(RUN_SUITE) $(if $(ASAN_RUN),asan-)rfc6311-rules $(BIN)/test-rfc6311-rules
+
+test-rfc6311: test-rfc6311-unit
+
+CHECK_SUITES += test-rfc6311
+ASAN_SUITES  += test-rfc6311-unit
