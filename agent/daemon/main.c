@@ -515,6 +515,26 @@ static void on_control(void *arg, struct ctl *ctl, uint64_t id, struct json_obje
 		o = ok_obj();
 		json_object_object_add(o, "count", json_object_new_int64(n));
 		ctl_reply(ctl, id, o);
+	} else if (!strcmp(cmd, "rekey") || !strcmp(cmd, "dpd")) {
+		bool is_dpd = cmd[0] == 'd';
+
+		if (!is_dpd && int_member(req, "child", &v))
+			err = v > 0 && v <= UINT32_MAX ? ike_rekey_child(a->e, (uint32_t)v) : -ENOENT;
+		else if (int_member(req, "ike", &v))
+			err = v > 0 && v <= UINT32_MAX ? (is_dpd ? ike_dpd(a->e, (uint32_t)v) :
+							  ike_rekey_ike(a->e, (uint32_t)v)) : -ENOENT;
+		else
+			err = -EINVAL;
+		if (err == -EINVAL)
+			ctl_reply_error(ctl, id, EINVAL, "need \"ike\"%s", is_dpd ? "" : " or \"child\"");
+		else if (err == -ENOENT)
+			ctl_reply_error(ctl, id, ENOENT, "no such SA");
+		else if (err == -EAGAIN)
+			ctl_reply_error(ctl, id, EAGAIN, "the IKE SA is not established");
+		else if (err)
+			ctl_reply_error(ctl, id, -err, "%s", strerror(-err));
+		else
+			ctl_reply(ctl, id, ok_obj());
 	} else if (!strcmp(cmd, "reload")) {
 		char msg[400];
 

@@ -137,9 +137,14 @@ static bool conn_addr_match(const struct agc_conn *c, const struct sockaddr_stor
 }
 
 struct ike_conn *ike_conn_for_init(struct ike_engine *e, const struct sockaddr_storage *local,
-				   const struct sockaddr_storage *remote)
+				   const struct sockaddr_storage *remote, const struct ike_conn *after)
 {
-	for (size_t i = 0; i < e->n_conns; i++)
+	size_t i = 0;
+
+	if (after)
+		while (i < e->n_conns && e->conns[i++] != after)
+			;
+	for (; i < e->n_conns; i++)
 		if (conn_addr_match(&e->conns[i]->c, local, remote))
 			return e->conns[i];
 	return NULL;

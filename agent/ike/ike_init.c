@@ -458,7 +458,7 @@ void ike_init_on_request(struct ike_engine *e, struct ikm_msg *m,
 		e->st.drop_rules++;
 		return;
 	}
-	conn = ike_conn_for_init(e, local, remote);
+	conn = ike_conn_for_init(e, local, remote, NULL);
 	if (!conn) {
 		ike_log(e, IKE_LOG_INFO, "IKE_SA_INIT from a peer without connection, refused");
 		ike_send_plain_notify(e, m, local, remote, natt, N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -469,9 +469,26 @@ void ike_init_on_request(struct ike_engine *e, struct ikm_msg *m,
 	n = ikm_sa_proposals(&ikm_find(m, PT_SA)->u.sa, props, IKM_MAX_PROPS);
 	ke_pl = ikm_find(m, PT_KE);
 	w.ke_group = ke_pl->u.ke.group;
+	/* Several connections may share the addresses (the identities in
+	 * IKE_AUTH tell them apart): take the first whose IKE proposals accept
+	 * the offer, with the offered KE group if possible. */
+	{
+		struct ike_conn *c = NULL;
+
+		while ((c = ike_conn_for_init(e, local, remote, c)))
+			if (!prop_select(c->c.ike, c->c.n_ike, props, n, &w, &pr))
+				break;
+		if (c)
+			conn = c;
+	}
 	if (prop_select(conn->c.ike, conn->c.n_ike, props, n, &w, &pr)) {
+		struct ike_conn *c = NULL;
+
 		w.ke_group = 0;
-		if (!prop_select(conn->c.ike, conn->c.n_ike, props, n, &w, &pr)) {
+		while ((c = ike_conn_for_init(e, local, remote, c)))
+			if (!prop_select(c->c.ike, c->c.n_ike, props, n, &w, &pr))
+				break;
+		if (c) {
 			put_be16(sel_g, pr.suite.dh);
 			e->st.invalid_ke_sent++;
 			ike_log(e, IKE_LOG_INFO, "IKE_SA_INIT: KE group %u not acceptable, asking for %u",

@@ -220,9 +220,12 @@ void ike_emit(struct ike_engine *e, enum ike_event_type t, const struct ike_sa *
 uint64_t ike_now(const struct ike_engine *e);
 int ike_random(const struct ike_engine *e, void *buf, size_t len);
 uint32_t ike_jitter(const struct ike_engine *e, uint32_t ms);
+/* Connections whose addresses match, in configuration order: the first
+ * after `after` (NULL: the first one). */
 struct ike_conn *ike_conn_for_init(struct ike_engine *e,
 				   const struct sockaddr_storage *local,
-				   const struct sockaddr_storage *remote);
+				   const struct sockaddr_storage *remote,
+				   const struct ike_conn *after);
 struct ike_conn *ike_conn_for_auth(struct ike_engine *e, const struct ike_sa *sa,
 				   const struct ikm_pl_id *idi, const struct ikm_pl_id *idr);
 void ike_conn_put(struct ike_conn *c);
