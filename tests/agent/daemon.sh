@@ -43,11 +43,13 @@ ip link set "$VA" netns "$NSA"
 ip link set "$VB" netns "$NSB"
 ip -n "$NSA" addr add 192.0.2.1/24 dev "$VA"
 ip -n "$NSB" addr add 192.0.2.2/24 dev "$VB"
+ip -n "$NSA" addr add 2001:db8::1/64 dev "$VA" nodad
+ip -n "$NSB" addr add 2001:db8::2/64 dev "$VB" nodad
 for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
 ip -n "$NSA" link set "$VA" up
 ip -n "$NSB" link set "$VB" up
 
-conf() { # NAME LOCAL REMOTE LTS RTS [extra conn lines]
+conf() { # NAME LOCAL REMOTE LTS RTS LOCAL6 REMOTE6 LTS6 RTS6
 	cat > "$RUN/$1.conf" <<-EOF
 	[global]
 	control_socket = $RUN/$1.sock
@@ -75,10 +77,22 @@ conf() { # NAME LOCAL REMOTE LTS RTS [extra conn lines]
 	remote_ts = $5
 	encap = yes
 	dpd_interval = 0
+
+	[conn v6]
+	local = $6
+	remote = $7
+	local_id = fqdn:$1.ipsa.example
+	remote_id = fqdn:$8.ipsa.example
+	psk = "daemon-test-secret-0123456"
+	ike = aes256gcm16-prfsha384-ecp384
+	esp = aes256gcm16
+	local_ts = $9
+	remote_ts = ${10}
+	dpd_interval = 0
 	EOF
 }
-conf a 192.0.2.1 192.0.2.2 10.1.0.0/24 10.2.0.0/24
-conf b 192.0.2.2 192.0.2.1 10.2.0.0/24 10.1.0.0/24
+conf a 192.0.2.1 192.0.2.2 10.1.0.0/24 10.2.0.0/24 2001:db8::1 2001:db8::2 b 2001:db8:1::/48 2001:db8:2::/48
+conf b 192.0.2.2 192.0.2.1 10.2.0.0/24 10.1.0.0/24 2001:db8::2 2001:db8::1 a 2001:db8:2::/48 2001:db8:1::/48
 
 cli() { local n=$1; shift; IPSECHA_AGENT_SOCKET=$RUN/$n.sock "$CLI" "$@"; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -176,6 +190,12 @@ out=$(cli b initiate nat 2>&1)
 r=$(cli b sa list --json | jq_ '[s for s in d["sas"] if s["conn"] == "nat"][0]["local"].endswith(":4500") and [s for s in d["sas"] if s["conn"] == "nat"][0]["children"][0]["encap"]')
 check "encap = yes: IKE on UDP 4500 (non-ESP marker), ESP in UDP" test "$r" = True
 
+# IPv6 transport, FQDN identities, IPv6 selectors.
+out=$(cli a initiate v6 2>&1)
+r=$(cli b sa list --json | jq_ '[s for s in d["sas"] if s["conn"] == "v6"][0]["remote"] == "[2001:db8::1]:500" and [s for s in d["sas"] if s["conn"] == "v6"][0]["remote_id"] == "fqdn:a.ipsa.example" and [s for s in d["sas"] if s["conn"] == "v6"][0]["children"][0]["ts_remote"][0].startswith("2001:db8:1::")')
+check "IPv6: IKE over IPv6 with FQDN identities and IPv6 selectors" test "$r" = True
+cli a terminate v6 > /dev/null; sleep 0.3
+
 # Terminate by id and by connection.
 n=$(cli a sa list --json | jq_ 'len(d["sas"])')
 cli a terminate --ike "$ike_a" > /dev/null && sleep 0.3
@@ -243,6 +263,31 @@ r=$(cli a sa list --json | jq_ 'len(d["sas"])')
 if [ $rc = 0 ] && [ "$r" = 0 ] && [ ! -e "$card_b" ] && [ ! -e "$RUN/b.sock" ]; then
 	ok "SIGTERM: IKE SAs deleted at the peer, exit 0, card and socket gone"
 else ko "SIGTERM" "rc=$rc sas at A=$r card=$card_b"; fi
+
+# XDP steering: B again, now with its public interface in the config. The
+# agent attaches the XDP program (generic mode on veth) and puts the inbound
+# SPI of each Child SA into the SPI map with its card slot and group. nsenter
+# keeps the host's mount namespace so the bpffs pins are the real ones.
+xdp_cleanup() { "$CLI" xdp detach "$VB" > /dev/null 2>&1; }
+trap 'xdp_cleanup; cleanup' EXIT INT TERM
+sed -i "/^\[global\]/a interfaces = $VB\nxdp_mode = generic" "$RUN/b.conf"
+nsenter --net=/var/run/netns/"$NSB" "$AGENT" --config "$RUN/b.conf" > "$RUN/bx.log" 2>&1 &
+pids+=($!); pid_b=$!
+for _ in $(seq 1 100); do cli b status > /dev/null 2>&1 && break; sleep 0.05; done
+if cli a initiate c > /dev/null 2>&1; then
+	spi=$(cli b sa list --json | jq_ 'd["sas"][0]["children"][0]["spi_in"]')
+	slot=$(cli b sa list --json | jq_ 'd["sas"][0]["children"][0]["slot_in"]')
+	xs=$(nsenter --net=/var/run/netns/"$NSB" "$CLI" xdp show "$VB" --json 2>&1)
+	if echo "$xs" | tr -d ' \n' | grep -qi "$((16#$spi))\|$spi" && cli b status --json | grep -q "$VB"; then
+		ok "XDP: the agent attached the steering program and mapped the inbound SPI"
+	else ko "XDP: inbound SPI $spi (slot $slot) in the SPI map" "$(echo "$xs" | head -c 600)"; fi
+	cli a terminate c > /dev/null; sleep 0.3
+	xs=$(nsenter --net=/var/run/netns/"$NSB" "$CLI" xdp show "$VB" --json 2>&1)
+	if ! echo "$xs" | tr -d ' \n' | grep -qi "$((16#$spi))"; then ok "XDP: the SPI leaves the map with its Child SA"
+	else ko "XDP: the SPI leaves the map with its Child SA" "$(echo "$xs" | head -c 400)"; fi
+else
+	ko "XDP: establish with steering on B" "$(tail -5 "$RUN/bx.log")"
+fi
 
 grep -q "ERROR" "$RUN/a.log" "$RUN/b.log" && ko "no ERROR lines in the agents' logs" "$(grep -h ERROR "$RUN"/*.log | head -3)" ||
 	ok "no ERROR lines in the agents' logs"
