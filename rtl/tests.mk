@@ -19,3 +19,14 @@ test-golden: $(RTLT_GOLDEN_BIN)
 	$(Q)$(RUN_SUITE) $(RTLT_PFX)golden-w64 $(RTLT_GOLDEN_BIN)
 	$(Q)ISQ_TEST_WINDOW=1024 $(RUN_SUITE) $(RTLT_PFX)golden-w1024 $(RTLT_GOLDEN_BIN)
 ASAN_SUITES += test-golden
+
+# ---- RTL tests: the same directed cases on the Verilated engine, W = 64
+# (the default library) and W = 1024.
+RTLT_DIR_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(RTLT_COMMON) tests/rtl/test_directed.c tests/rtl/eng_rtl.c)
+$(O)/obj/tests/rtl/eng_rtl.o: CPPFLAGS += -I$(TOP)/sim/tb
+$(BIN)/isq-test-directed-rtl: $(RTLT_DIR_OBJS) $(ISQ_TB_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+$(BIN)/isq-test-directed-rtl-w1024: $(RTLT_DIR_OBJS) $(ISQ_TB_LIB_W1024)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
