@@ -13,9 +13,9 @@
  *  - group_new: the group starts ACTIVE (not held), tx offset 0, and every
  *    slot added to it shares its ESN mode (RFC 6311 §6.4; the card refuses
  *    mixed groups);
- *  - sa_add: the outbound slot issues 1 as its first sequence number (RFC
- *    4303 §3.3.3), the inbound window starts empty; both slots belong to the
- *    group;
+ *  - sa_add: the outbound slot issues tx_seq + 1 next (1 for a new SA, RFC
+ *    4303 §3.3.3), the inbound window's right edge is rx_top (0: empty);
+ *    both slots belong to the group;
  *  - group operations are atomic over the whole group and return the epoch
  *    at which they took effect (0 where the backend has no epochs). */
 #ifndef IPSECHA_DP_H
@@ -38,6 +38,10 @@ struct dp_sa {
 	bool keys_initiator;             /* we initiated the creating exchange:
 	                                  * outbound uses keys->ei/ai */
 	uint64_t life_packets;           /* hard packet limit, 0 = protocol max */
+	/* Starting counters: 0/0 for a new SA (RFC 4303: the first packet
+	 * carries 1, the window is empty); a restored SA continues here. */
+	uint64_t tx_seq;                 /* last outbound number used */
+	uint64_t rx_top;                 /* inbound right edge */
 };
 
 struct dp_slots {
@@ -46,6 +50,7 @@ struct dp_slots {
 
 struct dp_counters {
 	uint64_t tx_next;                /* next outbound sequence number */
+	uint64_t tx_seq;                 /* last outbound number used (tx_next - 1) */
 	uint64_t rx_top;                 /* highest inbound accepted */
 };
 

@@ -85,8 +85,10 @@ static int sa_add(void *ctx, uint32_t group, const struct dp_sa *sa, struct dp_s
 		return err;
 	}
 	/* RFC 4303 §3.3.3: "the sender's counter is initialized to 0 when an
-	 * SA is established" — last used 0, so the first packet carries 1. */
-	err = ipsecha_child_install(c->h, group, so, si, sa->esn, 0, 0, sa->life_packets, 0);
+	 * SA is established" — last used 0, so the first packet carries 1; a
+	 * restored SA continues from its recorded counters. */
+	err = ipsecha_child_install(c->h, group, so, si, sa->esn, sa->tx_seq, sa->rx_top,
+				    sa->life_packets, 0);
 	if (err) {
 		c->slot_used[so] = c->slot_used[si] = 0;
 		return err;
@@ -143,7 +145,8 @@ static int sa_read(void *ctx, const struct dp_slots *s, struct dp_counters *out)
 		return err;
 	if (!(so.flags & IPSECHA_SLOT_VALID) || !(si.flags & IPSECHA_SLOT_VALID))
 		return -ENOENT;
-	out->tx_next = so.value + 1;   /* value = last number issued */
+	out->tx_seq = so.value;        /* value = last number issued */
+	out->tx_next = so.value + 1;
 	out->rx_top = si.value;
 	return 0;
 }

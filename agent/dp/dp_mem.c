@@ -95,14 +95,14 @@ static int sa_add(void *ctx, uint32_t group, const struct dp_sa *sa, struct dp_s
 		return o;
 	memset(&m->s[in], 0, sizeof(m->s[in]));
 	memset(&m->s[o], 0, sizeof(m->s[o]));
-	m->s[in] = (struct mslot){ .used = true, .group = group, .spi = sa->spi_in };
-	/* RFC 4303 §3.3.3: the first packet carries 1; base is chosen so that
-	 * base + current group offset = 1. */
+	m->s[in] = (struct mslot){ .used = true, .group = group, .spi = sa->spi_in,
+				   .top = sa->rx_top, .floor = 0 };
+	/* RFC 4303 §3.3.3: the first packet carries 1 (tx_seq 0); base is
+	 * chosen so that base + current group offset = tx_seq + 1. */
 	m->s[o] = (struct mslot){ .used = true, .out = true, .group = group,
-				  .spi = sa->spi_out, .base = 1 - g->tx_offset,
+				  .spi = sa->spi_out, .base = sa->tx_seq + 1 - g->tx_offset,
 				  .limit = sa->life_packets ? sa->life_packets :
 					   (sa->esn ? UINT64_MAX : UINT32_MAX) };
-	m->s[in].floor = 0;
 	g->n_slots += 2;
 	out->in = (uint32_t)in;
 	out->out = (uint32_t)o;
@@ -201,6 +201,7 @@ static int sa_read(void *ctx, const struct dp_slots *sl, struct dp_counters *out
 	    !m->s[sl->in].used || !m->s[sl->out].used)
 		return -ENOENT;
 	out->tx_next = m->s[sl->out].base + m->g[m->s[sl->out].group].tx_offset;
+	out->tx_seq = out->tx_next - 1;
 	out->rx_top = m->s[sl->in].top;
 	return 0;
 }

@@ -269,6 +269,67 @@ void ike_sa_oob_cancel(struct ike_sa *sa);
  * Message ID 0). 0 / -errno. */
 int ike_sa_send_response(struct ike_sa *sa, const struct ikm_msg *req, uint32_t mid,
 			 uint8_t first_np, const uint8_t *plain, size_t plain_len);
+/* The Child SAs of one IKE SA (fills at most max, returns the total). */
+unsigned ike_sa_children(const struct ike_sa *sa, struct ike_child_info *out, unsigned max);
+/* The window the peer gave us for our requests (RFC 7296 §2.3), >= 1. */
+uint32_t ike_sa_window(const struct ike_sa *sa);
+/* Remove the IKE SA and its Child SAs locally, without any message. */
+void ike_sa_drop(struct ike_sa *sa, const char *reason);
+
+/* ---- IKE SA records (state snapshots, RFC 6311 issue 7) ----
+ * Everything a standby member needs to continue an established IKE SA: the
+ * SPIs, roles, addresses, algorithms, keys, Message IDs, capabilities and,
+ * per Child SA, its SPIs, algorithms, selectors, keys and the dataplane
+ * counters read back at export time. Plain data with secrets in it: keep it
+ * away from logs and wipe it with ike_sa_rec_wipe(). Serialising it (with a
+ * version and integrity protection) is the snapshot format's business. */
+#define IKE_REC_MAX_CHILDREN 16
+
+struct ike_child_rec {
+	uint32_t spi_in, spi_out;
+	struct ikc_suite suite;
+	bool initiator;              /* we initiated the creating exchange */
+	bool encap;
+	uint8_t n_tsl, n_tsr;
+	struct ikm_ts tsl[IKM_MAX_TS], tsr[IKM_MAX_TS];
+	struct ikc_child_keys keys;
+	uint64_t tx_seq;             /* last outbound sequence number used */
+	uint64_t rx_top;             /* inbound right edge */
+	bool counters_valid;         /* tx_seq/rx_top were read from the dataplane */
+};
+
+struct ike_sa_rec {
+	char conn[AGC_NAME_MAX];
+	uint32_t id;                 /* the exporting engine's id (informational) */
+	bool initiator;              /* original initiator (I flag) */
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	struct sockaddr_storage local, remote;
+	bool natt, nat_local, nat_remote;
+	struct ikc_suite suite;
+	struct ikc_ike_keys keys;
+	struct agc_id peer_id;
+	uint32_t mid_send, mid_recv;  /* next request we send / expect */
+	uint32_t win_out;
+	uint32_t caps;
+	bool group_esn;
+	unsigned n_children;
+	struct ike_child_rec children[IKE_REC_MAX_CHILDREN];
+};
+
+/* Export an ESTABLISHED IKE SA. -EAGAIN (not established), -E2BIG (more
+ * Child SAs than IKE_REC_MAX_CHILDREN). Counters come from the dataplane's
+ * readback when it has one. */
+int ike_sa_export(const struct ike_sa *sa, struct ike_sa_rec *out);
+/* Create an ESTABLISHED IKE SA from a record: the connection must exist by
+ * name, the SPIs must be free. The Child SAs go into the dataplane with the
+ * recorded counters; with hold, the IKE SA's dataplane group is held
+ * before any slot is installed (until the takeover releases it). Timers
+ * (rekey, lifetime, DPD) start from now. -ENOENT (no such connection),
+ * -EEXIST (SPI in use), -EINVAL, dataplane errors. */
+int ike_sa_import(struct ike_engine *e, const struct ike_sa_rec *rec, bool hold,
+		  uint32_t *ike_id);
+void ike_sa_rec_wipe(struct ike_sa_rec *rec);
+
 /* Log through the engine (prefix with the SA id). */
 void ike_sa_log(const struct ike_sa *sa, enum ike_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

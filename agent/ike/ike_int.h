@@ -78,6 +78,8 @@ struct ike_child {
 	uint8_t coll_ni[IKE_MAX_NONCE], coll_nr[IKE_MAX_NONCE];
 	uint16_t coll_ni_len, coll_nr_len;
 	uint64_t rekey_started;
+	/* Dataplane starting counters (restored Child SAs). */
+	uint64_t init_tx_seq, init_rx_top;
 };
 
 struct ike_task {

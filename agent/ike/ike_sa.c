@@ -1054,6 +1054,8 @@ static void fill_dp_sa(const struct ike_sa *sa, const struct ike_child *c, struc
 	d->keys = &c->keys;
 	d->keys_initiator = c->initiator;
 	d->life_packets = sa->conn->c.child_life_packets;
+	d->tx_seq = c->init_tx_seq;
+	d->rx_top = c->init_rx_top;
 }
 
 int ike_child_install(struct ike_sa *sa, struct ike_child *c)

@@ -1076,6 +1076,61 @@ static void t_child_expire(void **state)
 	assert_int_equal(B->ev_child_down, 1);
 	freenet(net);
 }
+
+/* IKE SA records: export B's IKE SA (with counters after some "traffic"),
+ * replace B by a fresh engine (a standby member), import the record held,
+ * release, and continue: DPD, Child rekey, IKE rekey all work; the
+ * outbound counters continue where the old member left them. */
+static void t_export_import(void **state)
+{
+	struct tnet *net = mknet(NULL, NULL, NULL, NULL);
+	struct ike_sa_rec *rec = calloc(1, sizeof(*rec));
+	struct ike_child_info c[8];
+	struct ike_sa *sb;
+	uint32_t g, id = 0;
+	struct dp_slots sl;
+	uint64_t seq = 0, ep;
+	unsigned n;
+
+	(void)state;
+	assert_non_null(rec);
+	up(net);
+	assert_true(tpeer_one(B, NULL, c, &n));
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(dp_mem_tx_next(B->dp.ctx, c[0].slots.out, &seq), 0);
+	assert_int_equal(seq, 5);
+	sb = ike_sa_by_id(B->e, 1);
+	assert_int_equal(ike_sa_children(sb, c, 8), 1);
+	assert_int_equal(ike_sa_window(sb), 1);
+	assert_int_equal(ike_sa_export(sb, rec), 0);
+	assert_int_equal(rec->n_children, 1);
+	assert_true(rec->children[0].counters_valid);
+	assert_int_equal(rec->children[0].tx_seq, 5);
+	/* the standby takes over */
+	assert_int_equal(tnet_restart(net, 1), 0);
+	assert_int_equal(ike_sa_import(B->e, rec, true, &id), 0);
+	assert_int_equal(ike_sa_import(B->e, rec, true, NULL), -EEXIST);
+	assert_int_equal(dp_mem_find_spi(B->dp.ctx, rec->children[0].spi_in, &g, &sl, NULL), 0);
+	assert_true(dp_mem_group_held(B->dp.ctx, g));
+	assert_int_equal(B->dp.ops->group_release(B->dp.ctx, g, &ep), 0);
+	assert_true(tpeer_one(B, NULL, c, &n));
+	assert_int_equal(dp_mem_tx_next(B->dp.ctx, c[0].slots.out, &seq), 0);
+	assert_int_equal(seq, 6);
+	assert_pair(net, 1);
+	assert_int_equal(ike_dpd(A->e, 1), 0);
+	tnet_run(net, 10);
+	assert_int_equal(ike_rekey_child(B->e, c[0].id), 0);
+	tnet_run(net, 10);
+	assert_int_equal(ike_rekey_ike(B->e, id), 0);
+	tnet_run(net, 10);
+	assert_pair(net, 1);
+	/* unknown connection */
+	snprintf(rec->conn, sizeof(rec->conn), "nope");
+	assert_int_equal(ike_sa_import(B->e, rec, false, NULL), -ENOENT);
+	ike_sa_rec_wipe(rec);
+	free(rec);
+	freenet(net);
+}
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1109,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(t_window2),
 		cmocka_unit_test(t_esn),
 		cmocka_unit_test(t_child_expire),
+		cmocka_unit_test(t_export_import),
 	};
 	struct CMUnitTest algs[sizeof(alg_rows) / sizeof(alg_rows[0])];
 	char names[sizeof(alg_rows) / sizeof(alg_rows[0])][96];
