@@ -40,8 +40,20 @@ static int find_sim(char *out, size_t len)
 				return 0;
 		}
 	}
-	snprintf(out, len, "ipsecha-card-sim");   /* from $PATH */
-	return 0;
+	/* Else from $PATH. */
+	for (const char *p = getenv("PATH"); p && *p;) {
+		const char *colon = strchr(p, ':');
+		size_t dl = colon ? (size_t)(colon - p) : strlen(p);
+
+		if (dl && dl + sizeof("/ipsecha-card-sim") <= len) {
+			memcpy(out, p, dl);
+			strcpy(out + dl, "/ipsecha-card-sim");
+			if (!access(out, X_OK))
+				return 0;
+		}
+		p = colon ? colon + 1 : p + dl;
+	}
+	return -ENOENT;
 }
 
 static bool sock_ready(const char *path)
@@ -64,7 +76,12 @@ int cardsim_start(struct agent *a, char *uri, size_t len)
 	pid_t pid;
 	int st;
 
-	find_sim(bin, sizeof(bin));
+	if (find_sim(bin, sizeof(bin))) {
+		fprintf(stderr, "ipsecha-agent: ipsecha-card-sim not found next to the agent nor in "
+			"$PATH (set IPSECHA_CARD_SIM, give a card with --card/card =, or run "
+			"IKE only with --no-card)\n");
+		return -ENOENT;
+	}
 	snprintf(a->card_sock, sizeof(a->card_sock), "/tmp/ipsa-card-%d.sock", (int)getpid());
 	pid = fork();
 	if (pid < 0)

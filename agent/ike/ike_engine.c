@@ -348,9 +348,18 @@ int ike_engine_reload(struct ike_engine *e, const struct agc_config *cfg)
 void ike_engine_shutdown(struct ike_engine *e)
 {
 	ike_begin_event(e);
-	for (struct ike_sa *sa = e->head; sa; sa = sa->next)
-		if (sa->state == IKE_S_ESTABLISHED)
-			ike_info_start(sa, XK_IKE_DELETE, 0);
+	/* Through the task queue: a delete waits for an outstanding exchange
+	 * to finish (the caller gives it a moment) rather than jumping the
+	 * window and being dropped by the peer. */
+	for (struct ike_sa *sa = e->head, *nx; sa; sa = nx) {
+		nx = sa->next;
+		if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED) {
+			ike_task_add(sa, XK_IKE_DELETE, 0, 0);
+			ike_tasks_run(sa);
+		} else if (sa->state != IKE_S_DELETING) {
+			ike_sa_kill(sa, "shutdown");
+		}
+	}
 	ike_end_event(e);
 }
 
@@ -761,7 +770,8 @@ int ike_terminate_ike(struct ike_engine *e, uint32_t id)
 		return -ENOENT;
 	ike_begin_event(e);
 	if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED) {
-		ike_info_start(sa, XK_IKE_DELETE, 0);
+		ike_task_add(sa, XK_IKE_DELETE, 0, 0);
+		ike_tasks_run(sa);
 	} else if (sa->state != IKE_S_DELETING) {
 		ike_sa_kill(sa, "terminated");
 	}

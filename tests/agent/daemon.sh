@@ -165,6 +165,27 @@ check "status --json: embedded simulated card, counters" test "$emb" = True
 cli a sa list | grep -q "ESTABLISHED, initiator" && cli b status | grep -q "IKE SAs: 1"
 check "human sa list and status" test $? = 0
 
+# The control protocol refuses garbage with an error object and goes on.
+ctl_raw() { python3 - "$RUN/a.sock" "$1" <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(3)
+s.sendall(sys.argv[2].encode() + b"\n" + b'{"cmd":"status"}\n')
+buf = b""
+while buf.count(b"\n") < 2:
+    d = s.recv(65536)
+    if not d: break
+    buf += d
+print(buf.decode())
+PYEOF
+}
+r=$(ctl_raw 'this is not json')
+if echo "$r" | head -1 | grep -q '"ok":false' && echo "$r" | sed -n 2p | grep -q '"ok":true'; then
+	ok "control socket: malformed request answered with an error, next request served"
+else ko "control socket: malformed request" "$r"; fi
+r=$(ctl_raw '{"cmd":"frobnicate"}')
+echo "$r" | head -1 | grep -q "unknown command"
+check "control socket: unknown command refused" test $? = 0
+
 # Child SA rekey from B, IKE SA rekey from A, DPD.
 child_b=$(cli b sa list --json | jq_ 'd["sas"][0]["children"][0]["id"]')
 old_spi=$(jq_ 'd["sas"][0]["children"][0]["spi_in"]' < "$RUN/a.json")
