@@ -10,10 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "ha_eng.h"
 #include "ike_const.h"
 
-#define MAX_CHILDREN   64       /* per IKE SA, for one takeover */
+#define MAX_CHILDREN   IKE_REC_MAX_CHILDREN   /* per IKE SA we look at */
 #define WATCH_POLL_MS  50       /* REKEYING: how often we look */
 #define REKEY_WAIT_MS  30000    /* give up waiting for Child SA rekeys */
 
@@ -112,12 +111,10 @@ static bool sa_group(struct ike_sa *sa, uint32_t *g)
 	return ike_sa_dp_group(sa, g);
 }
 
-static void children_summary(const struct ike_sa *sa, struct har_children *ch,
-			     struct hae_child *list, unsigned *n_list)
+static void children_summary(const struct ike_sa *sa, struct har_children *ch)
 {
-	struct hae_child tmp[MAX_CHILDREN];
-	struct hae_child *l = list ? list : tmp;
-	unsigned n = hae_children(sa, l, MAX_CHILDREN);
+	struct ike_child_info l[MAX_CHILDREN];
+	unsigned n = ike_sa_children(sa, l, MAX_CHILDREN);
 
 	if (n > MAX_CHILDREN)
 		n = MAX_CHILDREN;
@@ -128,14 +125,32 @@ static void children_summary(const struct ike_sa *sa, struct har_children *ch,
 		ch->n++;
 		ch->n_esn += l[i].esn;
 	}
-	if (n_list)
-		*n_list = n;
+}
+
+static bool child_exists(const struct ike_sa *sa, uint32_t id)
+{
+	struct ike_child_info l[MAX_CHILDREN];
+	unsigned n = ike_sa_children(sa, l, MAX_CHILDREN);
+
+	for (unsigned i = 0; i < n && i < MAX_CHILDREN; i++)
+		if (l[i].id == id)
+			return true;
+	return false;
+}
+
+/* Is the original initiator us, or may this connection start on its own?
+ * Then a failed IKE SA is re-established (INITIAL_CONTACT). */
+static bool can_initiate(const struct ike_sa *sa)
+{
+	const struct agc_conn *c = ike_sa_conn(sa);
+
+	return !c->remote_any && (ike_sa_is_initiator(sa) || c->auto_start);
 }
 
 static void rekey_children(struct ha *h, struct ike_sa *sa, struct ha_sa *hs, bool wait)
 {
-	struct hae_child l[MAX_CHILDREN];
-	unsigned n = hae_children(sa, l, MAX_CHILDREN);
+	struct ike_child_info l[MAX_CHILDREN];
+	unsigned n = ike_sa_children(sa, l, MAX_CHILDREN);
 
 	if (n > MAX_CHILDREN)
 		n = MAX_CHILDREN;
@@ -274,7 +289,7 @@ static void peer_state(struct ike_sa *sa, const struct ha_sa *hs, struct har_pee
 	st->recv_after = hs->recv_after;
 	st->own_pending = hs->state == HA_SYNC_PENDING && hs->pend.outstanding;
 	st->own_m1 = hs->pend.m1;
-	children_summary(sa, &st->ch, NULL, NULL);
+	children_summary(sa, &st->ch);
 }
 
 /* §5.2: "it MUST increment the replay counters for all Child SAs
@@ -309,7 +324,7 @@ static void peer_delta(struct ha *h, struct ike_sa *sa, struct ha_sa *hs, enum h
 	if (act == HAR_DELTA_APPLY) {
 		struct har_children ch;
 
-		children_summary(sa, &ch, NULL, NULL);
+		children_summary(sa, &ch);
 		h->st.deltas_applied++;
 		if (hs) {
 			hs->delta_applied += delta;
@@ -432,7 +447,7 @@ static void peer_rc_only(struct ha *h, struct ike_sa *sa, const struct ikm_msg *
 
 	if (haw_parse_rc_only(m, &s) != HAW_OK)
 		return;
-	children_summary(sa, &ch, NULL, NULL);
+	children_summary(sa, &ch);
 	act = har_peer_delta(ike_sa_caps(sa), &ch, s.rc_len, s.delta, &rule);
 	peer_delta(h, sa, ike_sa_ext(sa), act, rule, s.delta,
 		   act == HAR_DELTA_REFUSE && (rule == HAR_RC_MIXED_ESN || rule == HAR_RC_WIDTH ||
@@ -572,7 +587,7 @@ static void takeover_fail(struct ha *h, struct ike_sa *sa, struct ha_sa *hs, con
 	hs->finished = now_ms(h);
 	h->st.takeovers_failed++;
 	ike_sa_log(sa, IKE_LOG_WARN, "RFC 6311: takeover failed: %s; deleting the IKE SA%s", why,
-		   hae_can_initiate(sa) ? " and re-establishing it (INITIAL_CONTACT)" : "");
+		   can_initiate(sa) ? " and re-establishing it (INITIAL_CONTACT)" : "");
 	push_kill(h, hs->id, why);
 }
 
@@ -770,7 +785,7 @@ int ha_takeover(struct ha *h, uint32_t ike_id)
 	memset(&in, 0, sizeof(in));
 	in.caps = ike_sa_caps(sa);
 	ike_sa_mids(sa, &in.next_send, &in.next_recv);
-	in.window = hae_window(sa);
+	in.window = ike_sa_window(sa);
 	if (hs->restored) {
 		in.snap_epoch = hs->rest.snap_epoch;
 		in.have_last_m1 = hs->rest.have_last_m1;
@@ -780,7 +795,7 @@ int ha_takeover(struct ha *h, uint32_t ike_id)
 	} else {
 		in.snap_epoch = h->epoch ? h->epoch - 1 : 0;
 	}
-	children_summary(sa, &in.ch, NULL, NULL);
+	children_summary(sa, &in.ch);
 	cfg = (struct har_clu_cfg){
 		.rate = conn->ha.replay_rate, .interval_ms = conn->ha.replay_interval_ms,
 		.mid_margin = conn->ha.mid_margin, .rekey_unsynced = !h->env.no_rekey_unsynced,
@@ -959,9 +974,9 @@ static void run_kills(struct ha *h)
 
 		if (!sa)
 			continue;
-		again = hae_can_initiate(sa);
+		again = can_initiate(sa);
 		snprintf(conn, sizeof(conn), "%s", ike_sa_conn(sa)->name);
-		hae_kill(sa, k.reason);
+		ike_sa_drop(sa, k.reason);
 		/* RFC 7296 §2.4: the new IKE SA carries INITIAL_CONTACT
 		 * (connection default), so the peer drops what it still has. */
 		if (again)
@@ -982,7 +997,7 @@ static void run_watch(struct ha *h)
 		if (!hs || hs->state != HA_SYNC_REKEYING)
 			continue;
 		for (unsigned k = 0; k < hs->n_wait; k++)
-			pending |= hae_child_exists(sa, hs->wait[k]);
+			pending |= child_exists(sa, hs->wait[k]);
 		if (!pending) {
 			/* The old Child SAs are gone: only fresh counters left. */
 			release_group(h, sa, hs);
@@ -1140,6 +1155,10 @@ int ha_mark_restored(struct ha *h, uint32_t ike_id, const struct ha_restored *r)
 	hs->restored = true;
 	hs->rest = *r;
 	hs->state = HA_SYNC_HELD;
+	hs->offered = r->offered;
+	hs->peer_offered = r->peer_offered;
+	if (r->held)
+		hs->held = true;
 	if (h->epoch <= r->snap_epoch)
 		h->epoch = r->snap_epoch + 1;
 	/* Until its takeover: no ESP with restored (stale) counters, no
@@ -1166,6 +1185,10 @@ int ha_export(const struct ha *h, uint32_t ike_id, struct ha_restored *out)
 	out->snap_epoch = h->epoch;
 	out->snap_wall_ms = wall_ms(h);
 	hs = ike_sa_ext(sa);
+	if (hs) {
+		out->offered = hs->offered;
+		out->peer_offered = hs->peer_offered;
+	}
 	if (hs && hs->restored) {
 		out->have_last_m1 = hs->rest.have_last_m1;
 		out->last_m1 = hs->rest.last_m1;

@@ -176,8 +176,12 @@ struct ha_restored {
 	uint64_t snap_wall_ms;   /* when its counters were read */
 	bool have_last_m1;
 	uint32_t last_m1;        /* R3: highest M1 any member announced */
+	uint32_t offered, peer_offered;   /* §5 notifies sent / received */
+	bool held;               /* restore: the group is already held */
 };
-/* Mark an IKE SA as restored: its group is held until ha_takeover(). */
+/* Mark an IKE SA as restored: its group is held until ha_takeover(); our
+ * requests and the peer's wait too (stale Message IDs). The failover
+ * epoch moves past the snapshot's. */
 int ha_mark_restored(struct ha *h, uint32_t ike_id, const struct ha_restored *r);
 /* What a snapshot of this IKE SA records about RFC 6311. */
 int ha_export(const struct ha *h, uint32_t ike_id, struct ha_restored *out);

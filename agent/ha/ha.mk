@@ -14,7 +14,7 @@ HA_LIB      := $(O)/lib/libipsecha_ha.a
 HA_CPPFLAGS := -I$(TOP)/agent/ha $(IKE_CPPFLAGS)
 # Link order: RFC 6311, then the engine and what it needs.
 HA_LIBS     := $(HA_LIB) $(IKE_LIBS)
-HA_LDLIBS   := $(IKE_LDLIBS)
+HA_LDLIBS   := $(IKE_LDLIBS) -lcrypto
 
 $(HA_OBJS): CPPFLAGS += $(HA_CPPFLAGS)
 $(HA_LIB): $(HA_OBJS)
@@ -22,6 +22,14 @@ $(HA_LIB): $(HA_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 ALL_TARGETS += $(HA_LIB)
+
+# The daemon extension (agent_ext_get, ha_agent.c) is linked into
+# ipsecha-agent through agent/part.mk's AGENT_EXT_LIBS. As an object, not
+# only from the archive: the daemon's reference to agent_ext_get() is weak,
+# and a weak reference does not pull an archive member.
+$(O)/obj/agent/ha/ha_agent.o: CPPFLAGS += -I$(TOP)/agent/daemon
+AGENT_EXT_LIBS   += $(O)/obj/agent/ha/ha_agent.o $(HA_LIB)
+AGENT_EXT_LDLIBS += -lcrypto
 
 # ---- tests ------------------------------------------------------------------
 HA_TEST_CPPFLAGS := $(HA_CPPFLAGS) -I$(TOP)/tests/agent -I$(TOP)/tests/rfc6311
@@ -50,3 +58,8 @@ ASAN_SUITES  += test-rfc6311-unit
 $(BIN)/test-rfc6311-peers: $(O)/obj/tests/rfc6311/test_ha_peers.o $(IKE_TPEER_OBJ) $(HA_LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(HA_LDLIBS)
+
+# ---- the CLI: ipsecha state (ha_snap.c), ipsecha takeover --------------------
+CLI_CFLAGS += $(HA_CPPFLAGS)
+CLI_LIBS   += $(HA_LIB)
+CLI_LDLIBS += -lcrypto
