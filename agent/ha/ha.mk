@@ -42,11 +42,12 @@ $(BIN)/test-rfc6311-rules: $(O)/obj/tests/rfc6311/test_rules.o $(HA_LIBS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HA_LDLIBS)
 
 .PHONY: test-rfc6311 test-rfc6311-unit
-# Unit level (also under ASan+UBSan): the rule tables and the two
-# in-memory agents. Both suites run even when the first fails.
-test-rfc6311-unit: $(BIN)/test-rfc6311-rules $(BIN)/test-rfc6311-peers
+# Unit level (also under ASan+UBSan): the rule tables, snapshots and the
+# two in-memory agents. Every suite runs even when an earlier one fails.
+test-rfc6311-unit: $(BIN)/test-rfc6311-rules $(BIN)/test-rfc6311-snap $(BIN)/test-rfc6311-peers
 	$(Q)rc=0; \
 	$(RUN_SUITE) $(if $(ASAN_RUN),asan-)rfc6311-rules $(BIN)/test-rfc6311-rules || rc=1; \
+	$(RUN_SUITE) $(if $(ASAN_RUN),asan-)rfc6311-snap $(BIN)/test-rfc6311-snap || rc=1; \
 	$(RUN_SUITE) $(if $(ASAN_RUN),asan-)rfc6311-peers $(BIN)/test-rfc6311-peers || rc=1; \
 	exit $$rc
 
@@ -54,6 +55,10 @@ test-rfc6311: test-rfc6311-unit
 
 CHECK_SUITES += test-rfc6311
 ASAN_SUITES  += test-rfc6311-unit
+
+$(BIN)/test-rfc6311-snap: $(O)/obj/tests/rfc6311/test_snap.o $(HA_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(HA_LDLIBS)
 
 $(BIN)/test-rfc6311-peers: $(O)/obj/tests/rfc6311/test_ha_peers.o $(IKE_TPEER_OBJ) $(HA_LIBS)
 	@mkdir -p $(dir $@)

@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "dp_mem.h"
 #include "ha.h"
 #include "ha_repl_mem.h"
+#include "ha_snap.h"
 #include "tpeer.h"
 
 #define A (&hn->net.p[0])
@@ -207,6 +209,36 @@ static void esp(struct hnet *hn, int from, unsigned n)
 				assert_int_equal(dp_mem_rx(d->dp.ctx, in->slots.in, seq), 0);
 			}
 		}
+}
+
+/* Same, keeping the sequence numbers the sender issued (for no-reuse). */
+static unsigned esp_rec(struct hnet *hn, int from, unsigned n, uint64_t *seqs, unsigned cap,
+			unsigned have)
+{
+	struct tpeer *s = &hn->net.p[from], *d = &hn->net.p[!from];
+	struct tsa ss, ds;
+
+	tpeer_sas(s, &ss);
+	tpeer_sas(d, &ds);
+	for (unsigned i = 0; i < ss.n; i++)
+		for (unsigned k = 0; k < ss.n_child[i]; k++) {
+			const struct ike_child_info *c = &ss.child[i][k], *in = NULL;
+
+			for (unsigned x = 0; x < ds.n; x++)
+				for (unsigned y = 0; y < ds.n_child[x]; y++)
+					if (ds.child[x][y].spi_in == c->spi_out)
+						in = &ds.child[x][y];
+			assert_non_null(in);
+			for (unsigned j = 0; j < n; j++) {
+				uint64_t seq;
+
+				assert_int_equal(dp_mem_tx_next(s->dp.ctx, c->slots.out, &seq), 0);
+				assert_int_equal(dp_mem_rx(d->dp.ctx, in->slots.in, seq), 0);
+				if (have < cap)
+					seqs[have++] = seq;
+			}
+		}
+	return have;
 }
 
 /* ---- negotiation ---------------------------------------------------------- */
@@ -1063,6 +1095,115 @@ static void t_jump_overflow(void **state)
 	freehn(hn);
 }
 
+/* The whole failover in memory: B's state is snapshotted, B goes on
+ * (exchanges, ESP), B dies, a fresh B starts from the stale snapshot (held),
+ * takes over; the IKE SA survives and no sequence number is used twice. */
+static void t_restore(void **state)
+{
+	struct hnet *hn = mk(SYNC, SYNC);
+	struct ike_sa_info a, b;
+	static struct hs_ike rec, *got;
+	struct ha_restored hr;
+	struct hs_file_info info;
+	struct counters cb_snap, cb_new, ca0, ca1;
+	uint64_t seqs[4096], seq;
+	unsigned nseq = 0;
+	size_t n = 0;
+	uint8_t key[HS_KEY_LEN] = { 0x63, 0x11 };
+	char dir[64] = "/tmp/ipsh-restore-XXXXXX", path[128];
+	struct ha *old = HA_B, *nu;
+	struct ha_env env = { .ctx = &hn->net, .now = hnow, .wall_ms = hwall,
+			      .rng = &hn->rng[1].rng };
+	struct ha_sa_info hb;
+	uint32_t id = 0, g;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.snap", dir);
+	up_from(hn, 0);
+	only_sa(B, &b);
+	nseq = esp_rec(hn, 1, 40, seqs, 4096, nseq);
+	esp(hn, 0, 40);
+	/* The snapshot (what `ipsecha state save` does). */
+	assert_int_equal(ike_sa_export(ike_sa_by_id(B->e, b.id), &rec.ike), 0);
+	assert_int_equal(ha_export(HA_B, b.id, &hr), 0);
+	rec.offered = hr.offered;
+	rec.peer_offered = hr.peer_offered;
+	rec.snap_epoch = hr.snap_epoch;
+	rec.snap_wall_ms = hr.snap_wall_ms;
+	assert_int_equal(hs_file_write(path, key, ha_epoch(HA_B), hr.snap_wall_ms, &rec, 1), 0);
+	read_counters(B, b.id, &cb_snap);
+	/* Life goes on at the old active: exchanges both ways, ESP. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ike_dpd(B->e, b.id), 0);
+		run(hn, 50);
+	}
+	only_sa(A, &a);
+	assert_int_equal(ike_dpd(A->e, a.id), 0);
+	run(hn, 50);
+	nseq = esp_rec(hn, 1, 300, seqs, 4096, nseq);
+	esp(hn, 0, 200);
+	read_counters(A, a.id, &ca0);
+	/* B dies; a new B starts from the stale file. */
+	assert_int_equal(ha_new(&env, &nu), 0);
+	B->ext_ctx = nu;
+	assert_int_equal(tnet_restart(&hn->net, 1), 0);
+	ha_free(old);
+	hn->ha[1] = nu;
+	ha_attach(nu, B->e);
+	ha_set_dp(nu, &B->dp);
+	assert_int_equal(hs_file_read(path, key, &info, &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ike_sa_import(B->e, &got[0].ike, true, &id), 0);
+	hr = (struct ha_restored){ .snap_epoch = got[0].snap_epoch,
+				   .snap_wall_ms = got[0].snap_wall_ms,
+				   .offered = got[0].offered, .peer_offered = got[0].peer_offered,
+				   .held = true };
+	assert_int_equal(ha_mark_restored(nu, id, &hr), 0);
+	hs_free_records(got, n);
+	assert_true(ha_epoch(nu) > info.epoch);
+	/* Held: no ESP leaves with the stale counters. */
+	assert_true(ike_sa_dp_group(ike_sa_by_id(B->e, id), &g));
+	assert_true(dp_mem_group_held(B->dp.ctx, g));
+	read_counters(B, id, &cb_new);
+	assert_int_equal(cb_new.tx[0], cb_snap.tx[0]);
+	assert_int_equal(dp_mem_tx_next(B->dp.ctx, cb_new.slots[0].out, &seq), DP_MEM_HELD);
+	assert_int_equal(ha_sa_info(nu, id, &hb), 0);
+	assert_int_equal(hb.state, HA_SYNC_HELD);
+	/* A's request meanwhile is held too (R7). */
+	assert_int_equal(ike_dpd(A->e, a.id), 0);
+	run(hn, 50);
+	/* The takeover. */
+	assert_int_equal(ha_takeover(nu, id), 0);
+	run(hn, 3000);
+	assert_int_equal(ha_sa_info(nu, id, &hb), 0);
+	assert_int_equal(hb.state, HA_SYNC_DONE);
+	assert_int_equal(hb.kase, HAR_CASE_BOTH);
+	assert_mids_agree(hn);
+	assert_false(dp_mem_group_held(B->dp.ctx, g));
+	/* The peer moved its outbound counters by exactly the delta. */
+	read_counters(A, a.id, &ca1);
+	assert_int_equal(ca1.tx[0], ca0.tx[0] + hb.delta);
+	/* B's new numbers: accepted by A, none used before. */
+	{
+		unsigned before = nseq;
+
+		nseq = esp_rec(hn, 1, 100, seqs, 4096, nseq);
+		for (unsigned i = before; i < nseq; i++)
+			for (unsigned j = 0; j < before; j++)
+				assert_true(seqs[i] != seqs[j]);
+	}
+	/* B's inbound rejects the range the old active may have accepted. */
+	read_counters(B, id, &cb_new);
+	assert_int_equal(dp_mem_rx(B->dp.ctx, cb_new.slots[0].in, cb_snap.rx[0] + 200), -EALREADY);
+	assert_int_equal(dp_mem_rx(B->dp.ctx, cb_new.slots[0].in, cb_snap.rx[0] + hb.delta), -EALREADY);
+	esp(hn, 0, 10);
+	assert_alive(hn);
+	unlink(path);
+	rmdir(dir);
+	freehn(hn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1093,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(t_write_ahead),
 		cmocka_unit_test(t_write_ahead_refused),
 		cmocka_unit_test(t_jump_overflow),
+		cmocka_unit_test(t_restore),
 	};
 
 	return cmocka_run_group_tests_name("rfc6311-peers", tests, NULL, NULL);
