@@ -38,16 +38,26 @@ ifneq ($(strip $(ISQ_GOLDEN_LIB)),)
 FWT_DEFS += -DHAVE_GOLDEN
 FWT_LIBS += $(ISQ_GOLDEN_LIB)
 endif
+# The Verilated engine too, except in sanitizer builds (the Verilated
+# model is not built with sanitizers).
+FWT_LDLIBS :=
+ifneq ($(strip $(ISQ_TB_LIB)),)
+ifneq ($(SANITIZE),1)
+FWT_DEFS   += -DHAVE_RTL
+FWT_LIBS   += $(ISQ_TB_LIB)
+FWT_LDLIBS += $(ISQ_TB_LDLIBS)
+endif
+endif
 ifneq ($(strip $(ISQ_GEN_H)),)
 FWT_SRCS += tests/firmware/test_fw_regs.c
 $(O)/obj/tests/firmware/test_fw_regs.o: $(ISQ_GEN_H)
 endif
 FWT_OBJS := $(FWT_SRCS:%.c=$(O)/obj/%.o) $(CS_FW_SRCS:%.c=$(O)/obj/%.o)
 $(FWT_OBJS): CPPFLAGS += $(FW_INC) -I$(TOP)/tests/firmware $(ISQ_SIM_INC)
-$(O)/obj/tests/firmware/test_fw.o: CPPFLAGS += $(FWT_DEFS)
+$(O)/obj/tests/firmware/test_fw.o: CPPFLAGS += $(FWT_DEFS) $(ISQ_TB_INC)
 $(FWTEST_BIN): $(FWT_OBJS) $(FWT_LIBS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FWT_LDLIBS)
 
 $(O)/obj/tests/card/jsonq.o: CPPFLAGS += $(shell pkg-config --cflags json-c 2>/dev/null)
 $(JSONQ_BIN): $(O)/obj/tests/card/jsonq.o

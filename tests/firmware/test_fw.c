@@ -16,6 +16,9 @@
 #ifdef HAVE_GOLDEN
 #include "isq_golden.h"
 #endif
+#ifdef HAVE_RTL
+#include "isq_tb.h"
+#endif
 
 static unsigned n_pass, n_fail;
 static int t_fail;
@@ -439,6 +442,26 @@ int main(void)
 	}
 #else
 	printf("skip golden model: sim/ did not build ISQ_GOLDEN_LIB\n");
+#endif
+#ifdef HAVE_RTL
+	{
+		struct isq_tb *tb = isq_tb_new();
+		struct isq_bus b;
+
+		if (!tb) {
+			t_fail = 1;
+			report("%s", "Verilated engine creation");
+		} else {
+			struct engine re;
+
+			isq_tb_bus(tb, &b);
+			re = (struct engine){ "Verilated RTL", b.ctx, b.rd32, b.wr32 };
+			t_exec(&re);
+			isq_tb_free(tb);
+		}
+	}
+#else
+	printf("skip Verilated RTL: not in this build (sim/ ISQ_TB_LIB absent, or a sanitizer build)\n");
 #endif
 	fe_init(&FE, 4096, 1024, 64);
 	t_exec(&fake);
