@@ -124,6 +124,21 @@ c_abi_mismatch() {
 	return $r
 }
 
+c_trace() {
+	if ! "$SIM" --help | grep -q 'rtl'; then
+		echo "    skipped: this card-sim was built without the rtl engine (no waveform)"
+		return 0
+	fi
+	"$SIM" --socket "$tmp/tr.sock" --shm /dev/shm/ipsecha-card-test-$$-tr --trace "$tmp/card.vcd" -q &
+	other_pid=$!
+	i=0
+	while [ ! -S "$tmp/tr.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+	run trace 0 $B card --dev "sim:$tmp/tr.sock" selftest
+	r=$?
+	kill "$other_pid"; wait "$other_pid"; w=$?; other_pid=
+	[ $r -eq 0 ] && [ $w -eq 0 ] && grep -q 'timescale' "$tmp/card.vcd" && [ "$(wc -c <"$tmp/card.vcd")" -gt 10000 ]
+}
+
 for c in c_info c_info_json c_dev_flag c_install c_install_json c_install_32 c_install_nodir \
 	c_install_nogroup c_install_baddir c_install_live c_install_esn c_install_range \
 	c_install_limits c_install_inlimit c_install_noval c_read c_read_json c_read_free c_read_nan \
@@ -133,7 +148,7 @@ for c in c_info c_info_json c_dev_flag c_install c_install_json c_install_32 c_i
 	c_group_release c_group_add_release c_group_advance c_group_unknown c_group_badsub \
 	c_readback_group c_readback_json c_readback_bad c_readback_none c_events c_events_json \
 	c_selftest c_selftest_json c_remove c_remove_free c_remove_json c_unknown c_noargs c_help \
-	c_not_running c_default_dev c_abi_mismatch; do
+	c_not_running c_default_dev c_abi_mismatch c_trace; do
 	t "${c#c_}" "$c"
 done
 echo "cli: $pass passed, $fail failed"
