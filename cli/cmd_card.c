@@ -716,13 +716,18 @@ static int do_dp(struct card_ctx *c, int argc, char **argv)
 			uint32_t shown = count <= 16 ? count : 8;
 
 			printf("%8s  %-10s  %20s  %8s\n", "#", "STATUS", "SEQ", "EPOCH");
-			for (i = 0; i < shown; i++)
-				printf("%8u  %-10s  %20" PRIu64 "  %8" PRIu64 "\n", i, dp_name(r[i].status),
-				       r[i].seq, r[i].epoch);
-			if (shown < count) {
-				printf("%8s\n", "...");
-				printf("%8u  %-10s  %20" PRIu64 "  %8" PRIu64 "\n", count - 1,
-				       dp_name(r[count - 1].status), r[count - 1].seq, r[count - 1].epoch);
+			for (i = 0; i < count; i++) {
+				char seq[24] = "-";
+
+				if (i == shown && shown < count - 1) {
+					printf("%8s\n", "...");
+					i = count - 1;
+				}
+				/* A number exists only for an issued packet. */
+				if (r[i].status == IPSECHA_DP_OK)
+					snprintf(seq, sizeof(seq), "%" PRIu64, r[i].seq);
+				printf("%8u  %-10s  %20s  %8" PRIu64 "\n", i, dp_name(r[i].status), seq,
+				       r[i].epoch);
 			}
 			printf("slot %u: %u issued, %u got a sequence number\n", slot, count, ok);
 		}

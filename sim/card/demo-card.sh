@@ -47,7 +47,9 @@ run dp tx 1 3
 run group add 7 1000000 --release
 sleep 0.2
 kill "$traffic"; wait "$traffic" 2>/dev/null; traffic=
-echo "(background traffic: $(grep -c '"seq"' "/tmp/$tag.traffic") numbers issued, $(grep -c '"status":"held"' "/tmp/$tag.traffic") answered HELD)"
+ok=$(grep -c '"status":"ok"' "/tmp/$tag.traffic"); held=$(grep -c '"status":"held"' "/tmp/$tag.traffic")
+dups=$(grep -A1 '"status":"ok"' "/tmp/$tag.traffic" | grep '"seq"' | sort | uniq -d | wc -l)
+echo "(background traffic during the failover: $ok numbers issued, $held requests answered HELD, $dups numbers repeated)"
 run dp tx 1 3
 
 say "Receive side: check and commit, then advance the window by the peer's delta"
