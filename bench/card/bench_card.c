@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ipsecha.h"
 #include "ipsecha_card_abi.h"
@@ -44,15 +45,15 @@ static int die(const char *what, int err)
 
 int main(int argc, char **argv)
 {
-	enum { N_SINGLE = 2000, N_BATCH = 200, N_GROUP = 1000, TRIALS = 15 };
+	enum { N_SINGLE = 1000, N_BATCH = 200, N_GROUP = 1000, TRIALS = 15, GAP_US = 300 };
 	static double t[N_SINGLE];
 	struct ipsecha *h;
 	struct ipsecha_info info;
 	struct ipsecha_batch *b;
 	struct ipsecha_slot_state *rb;
-	struct ica_cmd nop = { .op = ICA_OP_NOP };
+	struct ica_cmd rd0 = { .op = ICA_OP_SLOT_READ, .index = 0 };
 	struct ica_cpl cpl;
-	double rtt1, rtt64, t_add, t_slots, t_slots_sync, rb_rate, ratio, ratio_sync;
+	double rtt1, rtt1_b2b, rtt64, t_add, t_slots, t_slots_sync, rb_rate, ratio, ratio_sync;
 	uint64_t cyc_nop = 0, cyc_add = 0, cyc64 = 0, cyc_slot = 0;
 	uint32_t g, first, i, k;
 	size_t n;
@@ -73,27 +74,40 @@ int main(int argc, char **argv)
 	if (!b || !rb)
 		return die("alloc", -ENOMEM);
 
-	/* 1. one command, round trip (raw NOP: also gives its card cycles). */
+	/* 1. one command (a slot read), round trip, through the whole doorbell
+	 * path: the card is left idle (asleep) before each command. The same
+	 * back to back, when the card is often still awake, for reference. */
 	for (i = 0; i < 200; i++)
-		ipsecha_cmd_raw(h, &nop, &cpl);
+		ipsecha_cmd_raw(h, &rd0, &cpl);
 	for (i = 0; i < N_SINGLE; i++) {
-		double t0 = now_us();
+		double t0;
 
-		if ((err = ipsecha_cmd_raw(h, &nop, &cpl)))
-			return die("nop", err);
+		usleep(GAP_US);
+		t0 = now_us();
+		if ((err = ipsecha_cmd_raw(h, &rd0, &cpl)) || cpl.status)
+			return die("slot read", err ? err : -EIO);
 		t[i] = now_us() - t0;
 		cyc_nop += cpl.cycles;
 	}
 	rtt1 = median(t, N_SINGLE);
 	cyc_nop /= N_SINGLE;
+	for (i = 0; i < N_SINGLE; i++) {
+		double t0 = now_us();
 
-	/* 2. a batch of 64 commands, one doorbell, round trip. */
+		if ((err = ipsecha_cmd_raw(h, &rd0, &cpl)))
+			return die("slot read", err);
+		t[i] = now_us() - t0;
+	}
+	rtt1_b2b = median(t, N_SINGLE);
+
+	/* 2. a batch of 64 commands (slot reads), one doorbell, round trip. */
 	for (i = 0; i < N_BATCH; i++) {
 		double t0;
 
 		ipsecha_batch_reset(b);
 		for (k = 0; k < 64; k++)
 			ipsecha_batch_slot_read(b, k % info.num_sa);
+		usleep(GAP_US);
 		t0 = now_us();
 		if ((err = ipsecha_batch_submit(b)))
 			return die("batch", err);
@@ -125,8 +139,10 @@ int main(int argc, char **argv)
 		return die("install", err);
 	for (i = 0; i < TRIALS; i++) {
 		uint64_t ep;
-		double t0 = now_us();
+		double t0;
 
+		usleep(GAP_US);
+		t0 = now_us();
 		if ((err = ipsecha_group_tx_add(h, g, 1, 0, &ep)))
 			return die("group add", err);
 		t[i] = now_us() - t0;
@@ -201,7 +217,8 @@ int main(int argc, char **argv)
 
 	printf("bench-card: %s (%s backend, %u slots)\n", argv[1], info.backend, info.num_sa);
 	printf("  %-44s %12s %14s\n", "measure", "value", "card cycles");
-	printf("  %-44s %9.1f us %14" PRIu64 "\n", "round trip, one command (NOP)", rtt1, cyc_nop);
+	printf("  %-44s %9.1f us %14" PRIu64 "\n", "round trip, one command (slot read)", rtt1, cyc_nop);
+	printf("  %-44s %9.1f us\n", "  same, back to back (card still awake)", rtt1_b2b);
 	printf("  %-44s %9.1f us %14" PRIu64 "\n", "round trip, batch of 64 (slot reads)", rtt64, cyc64);
 	printf("  %-44s %9.2f us\n", "  per command in the batch", rtt64 / 64);
 	printf("  %-44s %9.1f us %14" PRIu64 "\n", "group add, group of 1000 slots", t_add, cyc_add);
@@ -214,13 +231,13 @@ int main(int argc, char **argv)
 	f = fopen(argv[2], "w");
 	if (!f)
 		return die(argv[2], -errno);
-	fprintf(f, "{\n  \"rtt_us\": { \"single\": %.2f, \"batch64\": %.2f },\n"
+	fprintf(f, "{\n  \"rtt_us\": { \"single\": %.2f, \"batch64\": %.2f, \"single_back_to_back\": %.2f },\n"
 		   "  \"rtt_cycles\": { \"single\": %" PRIu64 ", \"batch64\": %" PRIu64 " },\n"
 		   "  \"group_add_vs_per_slot_ratio\": %.1f,\n"
 		   "  \"group_add_vs_per_slot_sync_ratio\": %.1f,\n"
 		   "  \"group_add_us\": %.2f,\n  \"per_slot_1000_us\": %.2f,\n"
 		   "  \"readback_slots_per_s\": %.0f,\n  \"backend\": \"%s\",\n  \"num_sa\": %u\n}\n",
-		rtt1, rtt64, cyc_nop, cyc64, ratio, ratio_sync, t_add, t_slots, rb_rate, info.backend,
+		rtt1, rtt64, rtt1_b2b, cyc_nop, cyc64, ratio, ratio_sync, t_add, t_slots, rb_rate, info.backend,
 		info.num_sa);
 	fclose(f);
 	ipsecha_batch_free(b);
