@@ -34,10 +34,21 @@ agent_conf() { # NAME NS LOCAL REMOTE LID RID LTS RTS IKE ESP AUTO
 	EOF2
 }
 
+# The embedded simulated card needs build/bin/ipsecha-card-sim; without it
+# the agent runs IKE only (--no-card) and says so here.
+agent_card_args() {
+	if [ -x "$IPSI_BIN/ipsecha-card-sim" ]; then
+		return 0
+	fi
+	ipsi_log "  note: $IPSI_BIN/ipsecha-card-sim not built: agent runs with --no-card"
+	echo --no-card
+}
+
 agent_start() { # NAME NS
 	d=$IPSI_RUN/$1
+	# shellcheck disable=SC2046
 	ip netns exec "$2" "$agent_bin" --config "$d/agent.conf" \
-		> "$d/agent.log" 2>&1 &
+		$(agent_card_args) > "$d/agent.log" 2>&1 &
 	echo $! > "$d/pid"
 	for _ in $(seq 1 100); do
 		[ -S "$d/agent.sock" ] && return 0
@@ -58,36 +69,67 @@ agent_stop() {
 	sleep 0.2
 }
 
-# Every SPI charon reports for its IKE and Child SAs must appear in our
-# JSON, and the negotiated algorithms must agree.
-compare_sas() { # CHARON AGENT
+# charon's vici names -> our proposal keywords.
+kw_of() {
+	case $1 in
+	AES_CBC) echo "aes$2" ;;
+	AES_GCM_16) echo "aes${2}gcm16" ;;
+	HMAC_SHA2_256_128) echo sha256 ;;
+	HMAC_SHA2_384_192) echo sha384 ;;
+	HMAC_SHA2_512_256) echo sha512 ;;
+	PRF_HMAC_SHA2_256) echo prfsha256 ;;
+	PRF_HMAC_SHA2_384) echo prfsha384 ;;
+	PRF_HMAC_SHA2_512) echo prfsha512 ;;
+	MODP_2048) echo modp2048 ;;
+	ECP_256) echo ecp256 ;;
+	ECP_384) echo ecp384 ;;
+	CURVE_25519) echo x25519 ;;
+	*) echo "?$1" ;;
+	esac
+}
+
+rawval() { echo "$raw" | grep -o "$1=[^ }]*" | head -1 | cut -d= -f2; }
+jsonval() { echo "$json" | grep -o "\"$1\":\"[^\"]*\"" | head -1 | cut -d'"' -f4; }
+
+# charon's view (swanctl --list-sas --raw) and ours (ipsecha sa list
+# --json) of the first IKE SA and its first Child SA must agree: both IKE
+# SPIs, the Child SPIs crosswise (our inbound = charon's outbound), and the
+# negotiated algorithms of both.
+compare_sas() { # CHARON AGENT (files named after $tag)
+	local raw json bad=0 want got integ dh
 	raw=$(swanctl_ "$1" --list-sas --raw 2>/dev/null)
 	json=$(agent_cli "$2" sa list --json 2>/dev/null) || return 1
-	echo "$json" > "$IPSI_RUN/$2/sa-list.json"
-	echo "$raw" > "$IPSI_RUN/$1/list-sas.raw"
-	bad=0
-	for k in initiator-spi responder-spi spi-in spi-out; do
-		for v in $(echo "$raw" | grep -o "$k=[0-9a-f]*" | cut -d= -f2); do
-			echo "$json" | tr 'A-F' 'a-f' | grep -q "$v" ||
-				{ ipsi_log "  $k $v not in ipsecha sa list --json"; bad=1; }
-		done
-	done
-	# Algorithms: charon's names (AES_GCM_16, AES_CBC, key sizes, PRF,
-	# DH group) against ours, in either IANA or proposal-keyword form.
-	encr=$(echo "$raw" | grep -o 'encr-alg=[A-Z0-9_]*' | head -1 | cut -d= -f2)
-	size=$(echo "$raw" | grep -o 'encr-keysize=[0-9]*' | head -1 | cut -d= -f2)
-	case $encr in
-	AES_GCM_16) kw="aes${size}gcm16" ;;
-	AES_CBC) kw="aes${size}" ;;
-	*) kw=unknown ;;
-	esac
-	echo "$json" | grep -qi "\"$kw\|$kw-\|AES_GCM_16\|AES_CBC" ||
-		{ ipsi_log "  encryption $encr/$size not in our JSON"; bad=1; }
+	echo "$json" > "$IPSI_RUN/sa-list.$tag.json"
+	echo "$raw" > "$IPSI_RUN/list-sas.$tag.raw"
+	pair() { # WHAT OURS THEIRS
+		if [ -z "$2" ] || [ "$2" != "$3" ]; then
+			ipsi_log "  $1: ours=${2:-none} charon=${3:-none}"; bad=1
+		fi
+	}
+	pair "IKE SPIi" "$(jsonval spi_i)" "$(rawval initiator-spi)"
+	pair "IKE SPIr" "$(jsonval spi_r)" "$(rawval responder-spi)"
+	pair "Child SPI in/out" "$(jsonval spi_in)" "$(rawval spi-out)"
+	pair "Child SPI out/in" "$(jsonval spi_out)" "$(rawval spi-in)"
+	# IKE: encr[-integ]-prf-dh
+	want=$(kw_of "$(rawval encr-alg)" "$(rawval encr-keysize)")
+	integ=$(rawval integ-alg)
+	[ -n "$integ" ] && want="$want-$(kw_of "$integ")"
+	want="$want-$(kw_of "$(rawval prf-alg)")-$(kw_of "$(rawval dh-group)")"
+	pair "IKE algorithms" "$(jsonval ike)" "$want"
+	# Child: the algorithms after the IKE SA's in the raw line.
+	raw=${raw#*child-sas}
+	want=$(kw_of "$(rawval encr-alg)" "$(rawval encr-keysize)")
+	integ=$(rawval integ-alg)
+	[ -n "$integ" ] && want="$want-$(kw_of "$integ")"
+	dh=$(rawval dh-group)
+	[ -n "$dh" ] && want="$want-$(kw_of "$dh")"
+	got=$(jsonval esp)
+	pair "ESP algorithms" "${got%-noesn}" "$want"
 	return $bad
 }
 
 agent_combo() { # ROLE NAME IKE ESP
-	local role=$1 name=$2 ike=$3 esp=$4 ida idb ours theirs
+	local role=$1 name=$2 ike=$3 esp=$4 ida idb ours theirs n
 	read -r ida idb <<< "$(ids_for "$name")"
 	echo "--- agent $role $name: ike=$ike esp=$esp ids=$ida/$idb"
 	for n in a b; do
@@ -122,7 +164,7 @@ agent_combo() { # ROLE NAME IKE ESP
 		ours=a theirs=b
 	fi
 	check "agent $role $name: established (charon's view)" established "$theirs"
-	check "agent $role $name: swanctl --list-sas = ipsecha sa list --json" \
+	tag=$role-$name check "agent $role $name: swanctl --list-sas = ipsecha sa list --json" \
 		compare_sas "$theirs" "$ours"
 	ipsi_capture_stop "ag-$role-$name"
 	IPSI_NEED_ESP=0 check "agent $role $name: tshark decrypts with the agent's key log" \
@@ -140,7 +182,7 @@ ike_rekeyed() {
 # Our side rekeys on its own timers (child_rekey 4s) and sends DPD every
 # second; charon rekeys the Child and the IKE SA on command.
 agent_lifecycle() { # ROLE
-	local role=$1 ike=aes128-sha256-ecp256 esp=aes128-sha256-ecp256 ours theirs
+	local role=$1 ike=aes128-sha256-ecp256 esp=aes128-sha256-ecp256 ours theirs n
 	echo "--- agent $role lifecycle: ike=$ike esp=$esp (PFS)"
 	for n in a b; do
 		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
