@@ -46,7 +46,7 @@
  * on one handle are serialised. Different handles (also in different
  * processes) work on the same card independently, each with its own
  * command queue. ipsecha_close() must not race with other calls on the
- * same handle.
+ * same handle. A handle does not survive fork(): a child opens its own.
  *
  * Ownership: the library owns the handle and batch objects (freed by
  * ipsecha_close / ipsecha_batch_free); every output structure is the
