@@ -229,7 +229,9 @@ module isq_engine #(
     wire acc = req_valid && req_ready;
     wire [SA_AW-1:0] req_si = req_slot[SA_AW-1:0];
     reg  [SA_AW-1:0] mg_slot;
-    assign slot_ra = slot_own ? mg_slot : req_si;
+    // The slot tables' read ports change hands once the pipeline is empty.
+    wire slot_tab = slot_own && st != ST_DRAIN;
+    assign slot_ra = slot_tab ? mg_slot : req_si;
 
     // ------------------------------------------------------------------
     // Pipeline registers
@@ -562,7 +564,7 @@ module isq_engine #(
             endcase
         end
     end
-    assign sf_ra = slot_own ? mg_slot : s4_slot[SA_AW-1:0];
+    assign sf_ra = slot_tab ? mg_slot : s4_slot[SA_AW-1:0];
 
     always @(posedge clk) begin
         if (rst) begin

@@ -30,3 +30,39 @@ $(BIN)/isq-test-directed-rtl: $(RTLT_DIR_OBJS) $(ISQ_TB_LIB)
 $(BIN)/isq-test-directed-rtl-w1024: $(RTLT_DIR_OBJS) $(ISQ_TB_LIB_W1024)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+
+# randomized RTL-versus-golden comparison (and the other cycle-level tests)
+RTLT_RT_OBJS := $(patsubst %.c,$(O)/obj/%.o,tests/rtl/rt_common.c)
+$(O)/obj/tests/rtl/rt_common.o $(O)/obj/tests/rtl/test_random.o: CPPFLAGS += -I$(TOP)/sim/tb
+$(BIN)/isq-test-random: $(O)/obj/tests/rtl/test_random.o $(RTLT_RT_OBJS) $(ISQ_TB_LIB) $(ISQ_GOLDEN_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+$(BIN)/isq-test-random-w1024: $(O)/obj/tests/rtl/test_random.o $(RTLT_RT_OBJS) $(ISQ_TB_LIB_W1024) $(ISQ_GOLDEN_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+$(O)/obj/tests/rtl/test_linear.o: CPPFLAGS += -I$(TOP)/sim/tb
+$(BIN)/isq-test-linear: $(O)/obj/tests/rtl/test_linear.o $(O)/obj/tests/rtl/tcheck.o $(RTLT_RT_OBJS) $(ISQ_TB_LIB) $(ISQ_GOLDEN_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+$(BIN)/isq-test-linear-w1024: $(O)/obj/tests/rtl/test_linear.o $(O)/obj/tests/rtl/tcheck.o $(RTLT_RT_OBJS) $(ISQ_TB_LIB_W1024) $(ISQ_GOLDEN_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+
+RTLT_BINS := $(RTLT_GOLDEN_BIN) $(BIN)/isq-test-directed-rtl $(BIN)/isq-test-directed-rtl-w1024 \
+             $(BIN)/isq-test-random $(BIN)/isq-test-random-w1024 $(BIN)/isq-test-linear \
+             $(BIN)/isq-test-linear-w1024
+# CI: >= 1,000,000 random operations at W = 64 (ISQ_OPS overrides), fewer at
+# W = 1024 whose model is slower; ISQ_SEED reproduces a run.
+ISQ_OPS ?= 1000000
+ISQ_OPS_W1024 ?= 200000
+.PHONY: test-rtl test-rtl-random
+test-rtl: $(RTLT_BINS)
+	$(Q)$(RUN_SUITE) golden-w64 $(RTLT_GOLDEN_BIN)
+	$(Q)ISQ_TEST_WINDOW=1024 $(RUN_SUITE) golden-w1024 $(RTLT_GOLDEN_BIN)
+	$(Q)$(RUN_SUITE) rtl-directed-w64 $(BIN)/isq-test-directed-rtl
+	$(Q)$(RUN_SUITE) rtl-directed-w1024 $(BIN)/isq-test-directed-rtl-w1024
+	$(Q)$(RUN_SUITE) rtl-linear-w64 $(BIN)/isq-test-linear
+	$(Q)$(RUN_SUITE) rtl-linear-w1024 $(BIN)/isq-test-linear-w1024
+	$(Q)ISQ_OPS=$(ISQ_OPS) $(RUN_SUITE) rtl-random-w64 $(BIN)/isq-test-random
+	$(Q)ISQ_OPS=$(ISQ_OPS_W1024) $(RUN_SUITE) rtl-random-w1024 $(BIN)/isq-test-random-w1024
+CHECK_SUITES += test-rtl

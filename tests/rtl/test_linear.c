@@ -1,0 +1,431 @@
+/* test_linear.c — linearization of group operations under full-rate traffic.
+ *
+ * A group's slots take one data-path operation every cycle while the CSR
+ * side issues a group operation; its epoch e names its edge. Checked for
+ * every result, independently of the golden model:
+ *   GROUP_TX_ADD(g, d): a TX result with epoch >= e is >= (last value
+ *     issued before) + d; none with epoch < e is;
+ *   GROUP_RX_ADVANCE(g, d): a number <= T + d checked with epoch >= e is
+ *     REPLAY; the same numbers checked with epoch < e were accepted;
+ *   HOLD/RELEASE: TX results are HELD exactly for epochs in [hold, release);
+ *   epochs never go back in acceptance order; no slot issues a number twice.
+ * And every result and mailbox answer also equals the golden model's (the
+ * rt harness), including the refusal of a TX add that races the last
+ * operation before its edge at every pipeline phase. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_common.h"
+#include "tcheck.h"
+
+#define MAXS 16
+
+static struct rt T;
+static uint32_t slots[MAXS], nslots, rr;
+static unsigned gen_op;
+static uint64_t rx_base, rx_span;  /* RX numbers: install value of the slot + (1..span) */
+static int hot;                      /* 1: same slot back-to-back */
+
+/* per-slot observation log */
+struct obs {
+	uint64_t seq[4096], epoch[4096];
+	uint8_t status[4096];
+	unsigned n;
+};
+static struct obs *O;                /* indexed by slot */
+
+static int gen(struct rt *t, struct isq_tb_req *req)
+{
+	uint32_t idx = hot ? 0 : rr % nslots;
+
+	(void)t;
+	req->slot = (uint16_t)slots[idx];
+	req->op = (uint8_t)gen_op;
+	/* slot i of the test was installed at rx_base + 100 i */
+	req->seq = gen_op == ISQ_DPOP_TX_NEXT ? 0 : rx_base + 100 * (uint64_t)idx + 1 +
+		   (rr / (gen_op == ISQ_DPOP_RX_COMMIT ? 1 : 3)) % rx_span;
+	rr++;
+	return 1;
+}
+
+static void observe(struct rt *t, const struct isq_tb_res *res, const struct isq_dp_result *g)
+{
+	struct obs *o;
+
+	(void)t;
+	(void)g;
+	if (res->slot >= 64)
+		return;
+	o = &O[res->slot];
+	if (o->n < 4096) {
+		o->seq[o->n] = res->seq;
+		o->epoch[o->n] = res->epoch;
+		o->status[o->n] = res->status;
+		o->n++;
+	}
+}
+
+static void reset_obs(void)
+{
+	memset(O, 0, 64 * sizeof(*O));
+}
+
+static void setup(int esn, int dir_in, uint64_t start)
+{
+	uint32_t i;
+
+	for (i = 0; i < nslots; i++) {
+		uint32_t arg[8] = { slots[i], 1 | (dir_in ? ISQ_MB_INST_DIR_IN_MASK : 0) |
+						     (esn ? ISQ_MB_INST_ESN_MASK : 0),
+				    (uint32_t)(start + 100 * i), (uint32_t)((start + 100 * i) >> 32) };
+
+		CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_INSTALL, arg, NULL), ISQ_RC_OK);
+	}
+}
+
+static void teardown(void)
+{
+	uint32_t i;
+
+	rt_quiesce(&T);
+	for (i = 0; i < nslots; i++)
+		CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_CLEAR, (uint32_t[8]){ slots[i] }, NULL), ISQ_RC_OK);
+	CHECK(rt_check_events(&T) >= 0);
+}
+
+static uint64_t group_op(unsigned op, uint32_t flags, uint64_t d, unsigned *rc)
+{
+	uint32_t arg[8] = { 1, flags, (uint32_t)d, (uint32_t)(d >> 32) }, res[16];
+	int r = rt_mb(&T, op, arg, res);
+
+	CHECK(r >= 0);
+	*rc = (unsigned)r;
+	return (uint64_t)res[0] | ((uint64_t)res[1] << 32);
+}
+
+/* The TX add property over one slot's log. */
+static void check_tx_add(uint32_t slot, uint64_t e, uint64_t d)
+{
+	struct obs *o = &O[slot];
+	uint64_t last_before = 0;
+	unsigned i, before = 0, after = 0;
+
+	for (i = 0; i < o->n; i++) {
+		if (i && o->epoch[i] < o->epoch[i - 1])
+			CHECK(!"epoch went back");
+		if (o->status[i] != ISQ_DP_OK)
+			continue;
+		if (i && o->status[i - 1] == ISQ_DP_OK && o->seq[i] <= o->seq[i - 1])
+			CHECK(!"sequence number reused");
+		if (o->epoch[i] < e) {
+			last_before = o->seq[i];
+			before++;
+		} else {
+			if (after == 0 && before)
+				CHECK_EQ(o->seq[i], last_before + d + 1);
+			if (before)
+				CHECK(o->seq[i] >= last_before + d);
+			after++;
+		}
+	}
+	/* none before the edge reached the jumped range */
+	for (i = 0; i < o->n; i++)
+		if (o->status[i] == ISQ_DP_OK && o->epoch[i] < e && before)
+			CHECK(o->seq[i] <= last_before);
+	CHECK(before > 0 && after > 0);
+}
+
+static void t_tx_add(void)
+{
+	unsigned k, rc;
+
+	slots[0] = 10; slots[1] = 11; slots[2] = 12; slots[3] = 13;
+	for (k = 0; k < 40; k++) {
+		uint64_t d = k < 20 ? 1 + k : (k & 1) ? (uint64_t)1 << (k + 10) : (uint64_t)1 << (k - 10), e;
+		uint32_t i;
+
+		nslots = 1 + k % 4;
+		hot = k % 5 == 0;
+		gen_op = ISQ_DPOP_TX_NEXT;
+		setup(k & 1, 0, 1000);
+		reset_obs();
+		T.gen = gen;
+		rt_tick(&T, 20 + k % 7);
+		e = group_op(ISQ_OP_GROUP_TX_ADD, 0, d, &rc);
+		CHECK_EQ(rc, ISQ_RC_OK);
+		rt_tick(&T, 30);
+		rt_quiesce(&T);
+		T.gen = NULL;
+		for (i = 0; i < (hot ? 1 : nslots); i++)
+			check_tx_add(slots[i], e, d);
+		teardown();
+	}
+}
+
+static void t_rx_advance(void)
+{
+	unsigned k, rc;
+
+	slots[0] = 20; slots[1] = 21; slots[2] = 22;
+	for (k = 0; k < 30; k++) {
+		uint64_t d = 16 + k, e, tb;
+		uint32_t i, s;
+		int esn = k & 1;
+
+		nslots = 1 + k % 3;
+		hot = k % 4 == 0;
+		tb = esn ? (5ull << 32) - 8 : 5000;   /* across a 2^32 boundary for ESN */
+		setup(esn, 1, tb);
+		reset_obs();
+		/* RX_CHECK of numbers in (T, T + d]: fresh before the edge, seen after */
+		gen_op = ISQ_DPOP_RX_CHECK;
+		rx_base = tb;
+		rx_span = d;
+		T.gen = gen;
+		rt_tick(&T, 25 + k % 5);
+		e = group_op(ISQ_OP_GROUP_RX_ADVANCE, 0, d, &rc);
+		CHECK_EQ(rc, ISQ_RC_OK);
+		rt_tick(&T, 30);
+		rt_quiesce(&T);
+		T.gen = NULL;
+		for (i = 0; i < (hot ? 1 : nslots); i++) {
+			struct obs *o = &O[slots[i]];
+			unsigned before = 0, after = 0;
+
+			s = slots[i];
+			for (uint32_t j = 0; j < o->n; j++) {
+				uint64_t n = o->seq[j];
+				uint64_t t_before = tb + 100 * i;   /* install value of this slot */
+
+				if (j && o->epoch[j] < o->epoch[j - 1])
+					CHECK(!"epoch went back");
+				if (o->epoch[j] < e) {
+					/* numbers above the slot's edge are fresh before the edge */
+					if (n > t_before)
+						CHECK_EQ(o->status[j], ISQ_DP_OK);
+					else
+						CHECK(!"number not above the slot's edge");
+					before++;
+				} else {
+					if (n > t_before && n <= t_before + d)
+						CHECK_EQ(o->status[j], ISQ_DP_REPLAY);
+					after++;
+				}
+			}
+			(void)s;
+			CHECK(before > 0 && after > 0);
+		}
+		teardown();
+	}
+}
+
+static void t_hold_release(void)
+{
+	unsigned k, rc;
+
+	slots[0] = 30; slots[1] = 31;
+	for (k = 0; k < 20; k++) {
+		uint64_t eh, er;
+		uint32_t i;
+
+		nslots = 1 + k % 2;
+		hot = k % 3 == 0;
+		gen_op = ISQ_DPOP_TX_NEXT;
+		setup(k & 1, 0, 77);
+		reset_obs();
+		T.gen = gen;
+		rt_tick(&T, 15 + k);
+		eh = group_op(ISQ_OP_GROUP_HOLD, 0, 0, &rc);
+		rt_tick(&T, 10 + k % 4);
+		if (k & 2)
+			er = group_op(ISQ_OP_GROUP_RELEASE, 0, 0, &rc);
+		else
+			er = group_op(ISQ_OP_GROUP_TX_ADD, ISQ_MB_TXADD_RELEASE_MASK, 1000, &rc);
+		CHECK_EQ(rc, ISQ_RC_OK);
+		rt_tick(&T, 20);
+		rt_quiesce(&T);
+		T.gen = NULL;
+		for (i = 0; i < (hot ? 1 : nslots); i++) {
+			struct obs *o = &O[slots[i]];
+			unsigned held = 0;
+
+			for (uint32_t j = 0; j < o->n; j++) {
+				int in_hold = o->epoch[j] >= eh && o->epoch[j] < er;
+
+				CHECK_EQ(o->status[j], in_hold ? ISQ_DP_HELD : ISQ_DP_OK);
+				held += in_hold;
+			}
+			CHECK(held > 0);
+		}
+		teardown();
+	}
+}
+
+/* TX add with delta = room - k while one slot issues every cycle: the
+ * last operation before the edge decides between OK and OVERFLOW. */
+static void t_overflow_race(void)
+{
+	unsigned k, rc, nok = 0, nref = 0;
+
+	slots[0] = 40;
+	nslots = 1;
+	hot = 1;
+	gen_op = ISQ_DPOP_TX_NEXT;
+	for (k = 0; k < 48; k++) {
+		uint32_t res[16];
+		uint64_t txmax, lim, d;
+		int esn = k & 1;
+		uint32_t arg[8] = { 40, 1 | (esn ? ISQ_MB_INST_ESN_MASK : 0), 0, 0, 0, 0, 0, 0 };
+		uint64_t start = esn ? UINT64_MAX - 400 : 0xffffffffull - 400;
+
+		arg[2] = (uint32_t)start;
+		arg[3] = (uint32_t)(start >> 32);
+		CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_INSTALL, arg, NULL), ISQ_RC_OK);
+		T.gen = gen;
+		rt_tick(&T, 10);
+		/* read the group while traffic runs: tx_max moves on by the time
+		 * the add reaches its edge; the delta aims at that edge */
+		T.paused = 1;
+		rt_quiesce(&T);
+		rt_mb(&T, ISQ_OP_GROUP_READ, (uint32_t[8]){ 1 }, res);
+		txmax = (uint64_t)res[6] | ((uint64_t)res[7] << 32);
+		lim = (uint64_t)res[8] | ((uint64_t)res[9] << 32);
+		T.paused = 0;
+		/* 8 ARG writes + CMD + 3 cycles to the decision: ~12 issues on */
+		d = lim - txmax - (6 + k / 2);
+		group_op(ISQ_OP_GROUP_TX_ADD, 0, d, &rc);
+		if (rc == ISQ_RC_OK)
+			nok++;
+		else if (rc == ISQ_RC_OVERFLOW)
+			nref++;
+		rt_tick(&T, 10);
+		rt_quiesce(&T);
+		T.gen = NULL;
+		CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_CLEAR, (uint32_t[8]){ 40 }, NULL), ISQ_RC_OK);
+		CHECK(rt_check_events(&T) >= 0);
+	}
+	printf("  TX overflow race: %u accepted, %u refused at the edge\n", nok, nref);
+	CHECK(nok > 0 && nref > 0);
+
+	/* the same for RX_ADVANCE racing commits that raise rx_max */
+	gen_op = ISQ_DPOP_RX_COMMIT;
+	nok = nref = 0;
+	for (k = 0; k < 40; k++) {
+		uint32_t res[16];
+		uint64_t rxmax, top, d;
+		int esn = k & 1;
+		uint64_t start = esn ? UINT64_MAX - 4000 : 0xffffffffull - 4000;
+		uint32_t arg[8] = { 40, 1 | ISQ_MB_INST_DIR_IN_MASK | (esn ? ISQ_MB_INST_ESN_MASK : 0),
+				    (uint32_t)start, (uint32_t)(start >> 32) };
+
+		CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_INSTALL, arg, NULL), ISQ_RC_OK);
+		rx_base = start;
+		rx_span = 3000;
+		rr = 0;
+		T.gen = gen;
+		rt_tick(&T, 10);
+		T.paused = 1;
+		rt_quiesce(&T);
+		rt_mb(&T, ISQ_OP_GROUP_READ, (uint32_t[8]){ 1 }, res);
+		rxmax = (uint64_t)res[14] | ((uint64_t)res[15] << 32);
+		T.paused = 0;
+		top = esn ? UINT64_MAX : 0xffffffffull;
+		/* commits raise rx_max by one every cycle */
+		d = top - rxmax - (4 + k / 2);
+		group_op(ISQ_OP_GROUP_RX_ADVANCE, 0, d, &rc);
+		if (rc == ISQ_RC_OK)
+			nok++;
+		else if (rc == ISQ_RC_OVERFLOW)
+			nref++;
+		rt_tick(&T, 10);
+		rt_quiesce(&T);
+		T.gen = NULL;
+		CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_CLEAR, (uint32_t[8]){ 40 }, NULL), ISQ_RC_OK);
+		CHECK(rt_check_events(&T) >= 0);
+	}
+	printf("  RX overflow race: %u accepted, %u refused at the edge\n", nok, nref);
+	CHECK(nok > 0 && nref > 0);
+}
+
+/* Data-path timing: fixed latency, one accepted request per cycle, and a
+ * group operation costs at most 4 cycles and exactly one stolen cycle. */
+static void t_timing(void)
+{
+	uint64_t c0, n0, maxc = 0, maxs = 0, mins = ~0ull;
+	unsigned i, rc;
+
+	slots[0] = 50; slots[1] = 51;
+	nslots = 2;
+	hot = 0;
+	gen_op = ISQ_DPOP_TX_NEXT;
+	setup(0, 0, 1);
+	T.gen = gen;
+	T.lat_min = ~0ull;
+	T.lat_max = 0;
+	/* throughput: with no management traffic, every cycle accepts */
+	rt_tick(&T, 10);
+	n0 = T.n_acc;
+	c0 = isq_tb_cycles(T.tb);
+	rt_tick(&T, 5000);
+	CHECK_EQ(T.n_acc - n0, isq_tb_cycles(T.tb) - c0);
+	/* group operations under that traffic */
+	for (i = 0; i < 50; i++) {
+		group_op(i % 3 == 0 ? ISQ_OP_GROUP_HOLD : i % 3 == 1 ? ISQ_OP_GROUP_RELEASE :
+			 ISQ_OP_GROUP_TX_ADD, 0, 3, &rc);
+		CHECK_EQ(rc, ISQ_RC_OK);
+		if (T.mb_cycles > maxc)
+			maxc = T.mb_cycles;
+		if (T.mb_stolen > maxs)
+			maxs = T.mb_stolen;
+		if (T.mb_stolen < mins)
+			mins = T.mb_stolen;
+		rt_tick(&T, 3 + i % 7);
+	}
+	rt_quiesce(&T);
+	T.gen = NULL;
+	printf("  data-path latency %" PRIu64 "..%" PRIu64 " cycles (ID.DP_LATENCY %u); group operation "
+	       "<= %" PRIu64 " cycles, %" PRIu64 "..%" PRIu64 " stolen data-path cycles\n",
+	       T.lat_min, T.lat_max, ISQ_DP_LATENCY, maxc, mins, maxs);
+	CHECK_EQ(T.lat_min, ISQ_DP_LATENCY);
+	CHECK_EQ(T.lat_max, ISQ_DP_LATENCY);
+	CHECK(maxc <= 4);
+	CHECK_EQ(maxs, 1);
+	CHECK_EQ(mins, 1);
+	teardown();
+}
+
+static void t_golden_agrees(void)
+{
+	CHECK_EQ(T.n_mismatch, 0);
+}
+
+static const struct tc_case cases[] = {
+	{ "tx_add_edge", t_tx_add },
+	{ "rx_advance_edge", t_rx_advance },
+	{ "hold_release_edge", t_hold_release },
+	{ "overflow_race", t_overflow_race },
+	{ "timing", t_timing },
+	{ "all_results_match_golden", t_golden_agrees },
+};
+
+int main(int argc, char **argv)
+{
+	char suite[64];
+	int rc;
+
+	O = calloc(64, sizeof(*O));
+	if (!O || rt_open(&T, 1)) {
+		fprintf(stderr, "linear: cannot open the engine\n");
+		return 1;
+	}
+	T.obs = observe;
+	snprintf(suite, sizeof(suite), "linear-w%u", isq_tb_window(T.tb));
+	rc = tc_run(suite, cases, sizeof(cases) / sizeof(cases[0]), argc > 1 ? argv[1] : NULL);
+	printf("linear: %" PRIu64 " results compared with the golden model, %" PRIu64 " issued numbers checked for reuse\n",
+	       T.n_dp, T.n_dp_ok);
+	rt_close(&T);
+	free(O);
+	return rc;
+}
