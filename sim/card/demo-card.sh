@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ ipsecha card %s\n' "$*"; $B card "$@"; }
+run() { printf '$ ipsecha card %s\n' "$*"; "$B" card "$@"; }
 
 "$SIM" --socket "$sock" --shm "/dev/shm/$tag" &
 card=$!
@@ -37,7 +37,7 @@ run sa list
 
 say "Injector traffic on slot 1 (data-path TX_NEXT, arbitrated with the packet port)"
 run dp tx 1 5
-( while :; do $B card --json dp tx 1 20 >>"/tmp/$tag.traffic" 2>/dev/null || break; done ) &
+( while :; do "$B" card --json dp tx 1 20 >>"/tmp/$tag.traffic" 2>/dev/null || break; done ) &
 traffic=$!
 sleep 0.3
 

@@ -144,3 +144,16 @@ test-card-fuzz: $(CARD_FUZZ_BIN)
 		tail -4 fuzz-fw.log; if [ $$rc -eq 0 ]; then echo "card-fw-fuzz: 1 passed, 0 failed"; \
 		else echo "card-fw-fuzz: 0 passed, 1 failed"; exit 1; fi'
 CHECK_SUITES += test-card-fuzz
+
+# ---- static analysis of the card stack's C (make lint)
+CARD_LINT_SRCS := firmware/*.c firmware/rv32/*.c hostlib/*.c sim/card/cs_main.c sim/card/cs_ivshmem.c \
+                  sim/card/cs_engine.c sim/card/cs_engine_fake.c tests/firmware/fake_engine.c \
+                  cli/cmd_card.c tests/hostlib/conformance.c bench/card/bench_card.c
+.PHONY: lint-card
+lint-card:
+	$(Q)$(RUN_SUITE) lint-card sh -c 'cppcheck -q --std=c11 --enable=warning,portability,performance \
+		--error-exitcode=1 --inline-suppr -D__GNUC__ -Ifirmware/include -Ifirmware -Ihostlib/include \
+		-Ihostlib -Isim/card -Itests/firmware $(CARD_LINT_SRCS) && \
+		shellcheck -S warning tests/card/*.sh sim/card/demo-card.sh && \
+		echo "lint-card: 1 passed, 0 failed"'
+LINT_TARGETS += lint-card

@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 fail=0 pass=0
 G=7
 for s in 10 11 12; do
-	$B card sa install $s --dir out --group $G --esn >/dev/null || exit 1
+	"$B" card sa install $s --dir out --group $G --esn >/dev/null || exit 1
 done
 held=0
 i=0
@@ -24,7 +24,7 @@ while [ $i -lt 120 ]; do
 	op=$(( seed % 8 )); s=$(( 10 + (seed / 8) % 3 )); n=$(( 1 + (seed / 64) % 16 ))
 	case $op in
 	0|1|2|3)
-		$B card --json dp tx $s $n >"$tmp/r" || exit 1
+		"$B" card --json dp tx $s $n >"$tmp/r" || exit 1
 		"$Q" 'results[].status' <"$tmp/r" >"$tmp/st"
 		"$Q" 'results[].seq' <"$tmp/r" >"$tmp/sq"
 		paste "$tmp/st" "$tmp/sq" | while read -r st sq; do
@@ -32,18 +32,18 @@ while [ $i -lt 120 ]; do
 			[ "$st" = held ] && [ $held -eq 0 ] && echo "held while not held" >>"$tmp/errors"
 		done ;;
 	4)	if [ $held -eq 1 ] && [ $(( seed % 3 )) -eq 0 ]; then
-			$B card group add $G $(( seed % 1000 )) --release >/dev/null || exit 1; held=0
+			"$B" card group add $G $(( seed % 1000 )) --release >/dev/null || exit 1; held=0
 		else
-			$B card group add $G $(( seed % 1000 )) >/dev/null || exit 1
+			"$B" card group add $G $(( seed % 1000 )) >/dev/null || exit 1
 		fi ;;
-	5)	if [ $held -eq 0 ]; then $B card group hold $G >/dev/null; held=1
-		else $B card group release $G >/dev/null; held=0; fi ;;
-	6|7)	$B card --json readback --group $G >"$tmp/rb" || exit 1
+	5)	if [ $held -eq 0 ]; then "$B" card group hold $G >/dev/null; held=1
+		else "$B" card group release $G >/dev/null; held=0; fi ;;
+	6|7)	"$B" card --json readback --group $G >"$tmp/rb" || exit 1
 		"$Q" 'slots[].last_seq' <"$tmp/rb" >/dev/null || echo "readback broken" >>"$tmp/errors" ;;
 	esac
 	i=$((i + 1))
 done
-[ $held -eq 1 ] && $B card group release $G >/dev/null
+[ $held -eq 1 ] && "$B" card group release $G >/dev/null
 for s in 10 11 12; do
 	f=$tmp/seq.$s
 	touch "$f"
@@ -57,7 +57,7 @@ for s in 10 11 12; do
 	fi
 done
 # The card's readback agrees with the last number each slot issued.
-$B card --json readback --group $G >"$tmp/rb"
+"$B" card --json readback --group $G >"$tmp/rb"
 ok=1
 for s in 10 11 12; do
 	last=$(tail -1 "$tmp/seq.$s")

@@ -40,7 +40,7 @@ until [ -S "$CARD_SOCK" ] && grep -q ready "$log" 2>/dev/null; do
 	sleep 0.02
 done
 head -1 "$log"
-export IPSECHA_DEV=sim:$CARD_SOCK CARD_SOCK CARD_PID
+export IPSECHA_DEV="sim:$CARD_SOCK" CARD_SOCK CARD_PID
 "$@"
 rc=$?
 kill -TERM "$CARD_PID"
