@@ -811,7 +811,7 @@ static void t_processes(void)
 static void t_kill_midbatch(void)
 {
 	const uint32_t M = 300, base = S(1000), g = G(300);
-	int delays_ms[] = { 2, 15, 40 }, d;
+	int delays_us[] = { 0, 200, 2000 }, d, mid = 0;
 
 	for (d = 0; d < 3; d++) {
 		struct ipsecha_group_state g1;
@@ -820,8 +820,14 @@ static void t_kill_midbatch(void)
 		size_t n = 0, i;
 		uint64_t off;
 		pid_t pid;
-		int k, nh = 0, status;
+		int k, nh = 0, status, p[2];
+		char c;
 
+		if (!s || pipe(p)) {
+			t_fail = 1;
+			free(s);
+			return;
+		}
 		fflush(NULL);
 		pid = fork();
 		if (pid == 0) {
@@ -829,6 +835,7 @@ static void t_kill_midbatch(void)
 			struct ipsecha_batch *b;
 			uint32_t j;
 
+			close(p[0]);
 			if (ipsecha_open(uri, NULL, &h) || !(b = ipsecha_batch_new(h)))
 				_exit(3);
 			for (j = 0; j < M; j++) {
@@ -839,13 +846,20 @@ static void t_kill_midbatch(void)
 				if (ipsecha_batch_count(b) == 40) {
 					ipsecha_batch_submit(b);
 					ipsecha_batch_reset(b);
+					if (j < 20 && write(p[1], "x", 1) != 1)
+						_exit(4);   /* first batch done: the parent may kill */
 				}
 			}
 			ipsecha_batch_submit(b);
 			pause();
 			_exit(0);
 		}
-		usleep((useconds_t)delays_ms[d] * 1000);
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			t_fail = 1;
+		close(p[0]);
+		if (delays_us[d])
+			usleep((useconds_t)delays_us[d]);
 		kill(pid, SIGKILL);
 		CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status));
 		/* The card frees the dead client's queue; all queues can be had. */
@@ -876,10 +890,14 @@ static void t_kill_midbatch(void)
 			if (t_fail)
 				break;
 		}
+		printf("     killed after %zu of %u installs (%" PRIu64 " adds)\n", n, M, off);
+		if (n > 0 && n < M)
+			mid++;
 		for (i = 0; i < n; i++)
 			ipsecha_slot_remove(H, s[i].slot, NULL);
 		free(s);
 	}
+	CHECK(mid > 0);   /* at least one kill landed in the middle of the stream */
 }
 
 static void t_queue_exhaustion(void)
