@@ -30,6 +30,13 @@ $(CONF_STATIC): tests/hostlib/conformance.c $(HOSTLIB_SRCS) $(wildcard hostlib/*
 .PHONY: ipsecha-conformance-static
 ipsecha-conformance-static: $(CONF_STATIC)
 
+# ---- connection error paths (stopped, killed, frozen card; not-a-card servers)
+CONN_BIN := $(BIN)/test-hostlib-conn
+$(O)/obj/tests/hostlib/test_conn.o: CPPFLAGS += $(HOSTLIB_INC)
+$(CONN_BIN): $(O)/obj/tests/hostlib/test_conn.o $(HOSTLIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HOSTLIB_LDLIBS)
+
 # ---- firmware unit tests: validation table, golden model, fake engine
 FWT_SRCS := tests/firmware/test_fw.c tests/firmware/fake_engine.c
 FWT_DEFS :=
@@ -64,8 +71,12 @@ $(JSONQ_BIN): $(O)/obj/tests/card/jsonq.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -ljson-c
 
-CARD_TEST_BINS := $(CONF_BIN) $(FWTEST_BIN) $(JSONQ_BIN) $(CARD_SIM) $(BIN)/ipsecha
-ALL_TARGETS += $(CONF_BIN) $(FWTEST_BIN) $(JSONQ_BIN)
+CARD_TEST_BINS := $(CONF_BIN) $(FWTEST_BIN) $(JSONQ_BIN) $(CONN_BIN) $(CARD_SIM) $(BIN)/ipsecha
+ALL_TARGETS += $(CONF_BIN) $(FWTEST_BIN) $(JSONQ_BIN) $(CONN_BIN)
+
+.PHONY: test-card-conn
+test-card-conn: $(CARD_TEST_BINS)
+	$(Q)$(RUN_SUITE) card-hostlib-conn $(CONN_BIN) $(CARD_SIM)
 
 .PHONY: test-card test-fw-unit test-card-conformance test-card-cli test-card-noreuse test-hostlib-asan
 test-fw-unit: $(FWTEST_BIN)
@@ -90,6 +101,7 @@ test-card-noreuse: $(CARD_TEST_BINS)
 test-card: $(CARD_TEST_BINS)
 	$(Q)$(MAKE) --no-print-directory test-fw-unit
 	$(Q)$(MAKE) --no-print-directory test-card-conformance
+	$(Q)$(MAKE) --no-print-directory test-card-conn
 	$(Q)$(MAKE) --no-print-directory test-card-cli
 	$(Q)$(MAKE) --no-print-directory test-card-noreuse
 
@@ -148,7 +160,8 @@ CHECK_SUITES += test-card-fuzz
 # ---- static analysis of the card stack's C (make lint)
 CARD_LINT_SRCS := firmware/*.c firmware/rv32/*.c hostlib/*.c sim/card/cs_main.c sim/card/cs_ivshmem.c \
                   sim/card/cs_engine.c sim/card/cs_engine_fake.c tests/firmware/fake_engine.c \
-                  cli/cmd_card.c tests/hostlib/conformance.c bench/card/bench_card.c
+                  cli/cmd_card.c tests/hostlib/conformance.c tests/hostlib/test_conn.c \
+                  bench/card/bench_card.c
 .PHONY: lint-card
 lint-card:
 	$(Q)$(RUN_SUITE) lint-card sh -c 'cppcheck -q --std=c11 --enable=warning,portability,performance \

@@ -1,0 +1,299 @@
+/* test_conn.c — libipsecha's connection error paths, which the conformance
+ * suite (one live card it must not disturb) cannot reach:
+ *   - the card stops (SIGTERM) or dies (SIGKILL) under an open handle;
+ *   - the card freezes (SIGSTOP): a command times out, later calls recover;
+ *   - a server that is not a card: wrong protocol version, no identity
+ *     block, bad magic, geometry outside the BAR, a card that FAILED.
+ *   test-hostlib-conn CARD_SIM_BINARY
+ * Prints "hostlib-conn: N passed, N failed". */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ipsecha.h"
+#include "ipsecha_card_abi.h"
+
+static const char *sim;
+static char dir[64];
+static unsigned n_pass, n_fail;
+static int t_fail;
+
+#define CHECK_ERR(call, want) do { int e_ = (call); if (e_ != (want)) { \
+	fprintf(stderr, "    %s:%d: %s = %d (%s), expected %d (%s)\n", __func__, __LINE__, #call, \
+		e_, ipsecha_strerror(e_), (want), ipsecha_strerror(want)); t_fail = 1; } } while (0)
+#define CHECK(c) do { if (!(c)) { \
+	fprintf(stderr, "    %s:%d: CHECK(%s) failed\n", __func__, __LINE__, #c); t_fail = 1; } } while (0)
+
+static void report(const char *name)
+{
+	printf("%s %s\n", t_fail ? "FAIL" : "ok  ", name);
+	if (t_fail)
+		n_fail++;
+	else
+		n_pass++;
+	t_fail = 0;
+}
+
+/* Start a card; returns its pid, fills uri. */
+static pid_t card_start(const char *name, char *uri, size_t len)
+{
+	char sock[256], shm[256];
+	pid_t pid;
+	int i;
+
+	snprintf(sock, sizeof(sock), "%s/%s.sock", dir, name);
+	snprintf(shm, sizeof(shm), "/dev/shm/ipsecha-card-test-%d-%s", (int)getpid(), name);
+	snprintf(uri, len, "sim:%s", sock);
+	pid = fork();
+	if (pid == 0) {
+		execl(sim, sim, "--socket", sock, "--shm", shm, "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && access(sock, F_OK); i++)
+		usleep(10000);
+	usleep(20000);
+	return pid;
+}
+
+static void t_card_stops(void)
+{
+	char uri[300];
+	pid_t pid = card_start("stop", uri, sizeof(uri));
+	struct ipsecha *h = NULL;
+	struct ipsecha_info info;
+	int st;
+
+	CHECK_ERR(ipsecha_open(uri, NULL, &h), 0);
+	if (h) {
+		CHECK_ERR(ipsecha_identify(h, &info), 0);
+		kill(pid, SIGTERM);
+		CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		/* The card marked itself STOPPED before it went. */
+		CHECK_ERR(ipsecha_identify(h, &info), -ESHUTDOWN);
+		ipsecha_close(h);
+	}
+	CHECK_ERR(ipsecha_open(uri, NULL, &h), -ENOENT);   /* socket removed */
+	report("card stopped under an open handle: -ESHUTDOWN, socket gone");
+}
+
+static void t_card_dies(void)
+{
+	char uri[300];
+	pid_t pid = card_start("kill", uri, sizeof(uri));
+	struct ipsecha *h = NULL;
+	struct ipsecha_info info;
+	IPSECHA_OPTS(ipsecha_open_opts, o, .timeout_ms = 2000);
+
+	CHECK_ERR(ipsecha_open(uri, &o, &h), 0);
+	if (h) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		CHECK_ERR(ipsecha_identify(h, &info), -ECONNRESET);
+		ipsecha_close(h);
+	}
+	/* Its socket file is left behind, but nobody listens. */
+	CHECK_ERR(ipsecha_open(uri, NULL, &h), -ECONNREFUSED);
+	unlink(uri + 4);
+	{
+		char shm[256];
+
+		snprintf(shm, sizeof(shm), "/dev/shm/ipsecha-card-test-%d-kill", (int)getpid());
+		unlink(shm);   /* a killed card cannot remove its own BAR file */
+	}
+	report("card killed under an open handle: -ECONNRESET, then -ECONNREFUSED");
+}
+
+static void t_card_freezes(void)
+{
+	char uri[300];
+	pid_t pid = card_start("stall", uri, sizeof(uri));
+	struct ipsecha *h = NULL;
+	struct ipsecha_info info;
+	IPSECHA_OPTS(ipsecha_open_opts, o, .timeout_ms = 300);
+
+	CHECK_ERR(ipsecha_open(uri, &o, &h), 0);
+	if (h) {
+		kill(pid, SIGSTOP);
+		CHECK_ERR(ipsecha_identify(h, &info), -ETIMEDOUT);
+		kill(pid, SIGCONT);
+		/* The late completion is skipped; the next call is answered. */
+		CHECK_ERR(ipsecha_identify(h, &info), 0);
+		CHECK_ERR(ipsecha_identify(h, &info), 0);
+		ipsecha_close(h);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	report("frozen card: -ETIMEDOUT, then recovers");
+}
+
+/* ---- a minimal ivshmem server serving a BAR we fill ourselves ---- */
+
+static int send_msg(int sock, int64_t v, int fd)
+{
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } u;
+	struct iovec iov = { &v, sizeof(v) };
+	struct msghdr mh = { 0 };
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(v) ? 0 : -1;
+}
+
+/* Serve one client with `version` and a BAR prepared by fill(); the child
+ * process exits after the client leaves. */
+static pid_t fake_server(const char *name, char *uri, size_t len, int64_t version,
+			 void (*fill)(struct ica_id *id))
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ls, mfd;
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock", dir, name);
+	snprintf(uri, len, "sim:%s", sa.sun_path);
+	unlink(sa.sun_path);
+	ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
+		return -1;
+	mfd = memfd_create("ipsecha-card-test-bar", 0);
+	if (mfd < 0 || ftruncate(mfd, ICA_BAR_SIZE))
+		return -1;
+	fill(mmap(NULL, ICA_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0));
+	pid = fork();
+	if (pid == 0) {
+		int c = accept(ls, NULL, NULL), e[4], i;
+		char b;
+
+		for (i = 0; i < 4; i++) {
+			int f[2];
+
+			if (pipe(f))
+				_exit(1);
+			e[i] = f[1];
+		}
+		send_msg(c, version, -1);
+		send_msg(c, 5, -1);
+		send_msg(c, -1, mfd);
+		send_msg(c, 0, e[0]);
+		send_msg(c, 0, e[1]);
+		send_msg(c, 5, e[2]);
+		send_msg(c, 5, e[3]);
+		while (read(c, &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ls);
+	close(mfd);
+	return pid;
+}
+
+static void fill_good(struct ica_id *id)
+{
+	id->magic = ICA_MAGIC;
+	id->abi_major = ICA_ABI_MAJOR;
+	id->abi_minor = ICA_ABI_MINOR;
+	id->id_size = sizeof(*id);
+	id->bar_size = ICA_BAR_SIZE;
+	id->num_sa = 64;
+	id->num_group = 8;
+	id->window = 64;
+	id->num_queues = ICA_NUM_QUEUES;
+	id->cmd_entries = ICA_CMD_ENTRIES;
+	id->cpl_entries = ICA_CPL_ENTRIES;
+	id->ev_entries = ICA_EV_ENTRIES;
+	id->rb_entries = ICA_RB_ENTRIES;
+	id->ctrl_off = ICA_CTRL_OFF;
+	id->qtab_off = ICA_QTAB_OFF;
+	id->evring_off = ICA_EVRING_OFF;
+	id->qmem_off = ICA_QMEM_OFF;
+	id->qmem_stride = ICA_QMEM_STRIDE;
+	id->qmem_cmd_off = ICA_QMEM_CMD_OFF;
+	id->qmem_cpl_off = ICA_QMEM_CPL_OFF;
+	id->qmem_rb_off = ICA_QMEM_RB_OFF;
+	id->state = ICA_STATE_READY;
+}
+
+static void fill_off(struct ica_id *id) { (void)id; }
+static void fill_magic(struct ica_id *id) { fill_good(id); id->magic = 0x12345678; }
+static void fill_geom(struct ica_id *id) { fill_good(id); id->qmem_stride = 0x100000; }
+static void fill_ring(struct ica_id *id) { fill_good(id); id->cmd_entries = 100; }
+static void fill_failed(struct ica_id *id) { fill_good(id); id->state = ICA_STATE_FAILED; }
+static void fill_minor(struct ica_id *id) { fill_good(id); id->abi_major = ICA_ABI_MAJOR + 1; }
+
+static void t_not_a_card(void)
+{
+	static const struct {
+		const char *name;
+		int64_t version;
+		void (*fill)(struct ica_id *);
+		int want;
+		const char *what;
+	} c[] = {
+		{ "ver", 1, fill_good, -EPROTO, "ivshmem protocol version 1 refused" },
+		{ "off", 0, fill_off, -ENODEV, "memory without an identity block" },
+		{ "magic", 0, fill_magic, -ENODEV, "wrong magic" },
+		{ "geom", 0, fill_geom, -ENODEV, "queues outside the BAR" },
+		{ "ring", 0, fill_ring, -ENODEV, "ring size not a power of two" },
+		{ "failed", 0, fill_failed, -EIO, "card reports FAILED" },
+		{ "abi", 0, fill_minor, -EPROTO, "other ABI major" },
+	};
+	IPSECHA_OPTS(ipsecha_open_opts, o, .timeout_ms = 200);
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct ipsecha *h = NULL;
+		char uri[300], name[96];
+		pid_t pid = fake_server(c[i].name, uri, sizeof(uri), c[i].version, c[i].fill);
+
+		CHECK(pid > 0);
+		CHECK_ERR(ipsecha_open(uri, &o, &h), c[i].want);
+		CHECK(h == NULL);
+		ipsecha_close(h);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		unlink(uri + 4);
+		snprintf(name, sizeof(name), "not a card: %s", c[i].what);
+		report(name);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: test-hostlib-conn IPSECHA-CARD-SIM\n");
+		return 2;
+	}
+	sim = argv[1];
+	snprintf(dir, sizeof(dir), "/tmp/ipsecha-card-test-%d", (int)getpid());
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		perror(dir);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	t_card_stops();
+	t_card_dies();
+	t_card_freezes();
+	t_not_a_card();
+	rmdir(dir);
+	printf("hostlib-conn: %u passed, %u failed\n", n_pass, n_fail);
+	return n_fail ? 1 : 0;
+}
