@@ -85,7 +85,10 @@ int fw_validate(const struct fw *fw, const struct ica_cmd *c, uint16_t *field)
 			return refuse(field, ICA_FLD_FLAGS, ICA_ST_BAD_FLAGS);
 		if ((c->flags & ICA_F_INSTALL_IN) && !(e->features & FW_FEAT_INBOUND))
 			return refuse(field, ICA_FLD_FLAGS, ICA_ST_BAD_FLAGS);
-		/* RFC 4303 §2.2: a non-ESN counter is 32 bits; with ESN, 64. */
+		/* RFC 4303 §3.3.3: "the sender MUST NOT send a packet on an SA
+		 * if doing so would cause the sequence number to cycle." A
+		 * 32-bit counter ends at 2^32-1, an ESN one (§2.2.1) at 2^64-1:
+		 * those are the largest limits and starting points. */
 		max = esn ? U64_MAX_ : U32_MAX_;
 		if (c->flags & ICA_F_INSTALL_IN) {
 			if (c->b)
@@ -106,8 +109,11 @@ int fw_validate(const struct fw *fw, const struct ica_cmd *c, uint16_t *field)
 		}
 		if (fw->slot[c->index].valid)
 			return refuse(field, ICA_FLD_INDEX, ICA_ST_SLOT_LIVE);
-		/* RFC 6311 §6.4 (one delta for all Child SAs of an IKE SA)
-		 * needs one ESN mode per group. */
+		/* RFC 6311 §6.4: "all replay counters for Child SAs of this IKE
+		 * SA are incremented by the same value. Note that this solution
+		 * requires that either all Child SAs use Extended Sequence
+		 * Numbers (ESNs) or else that no Child SA uses ESNs." A group is
+		 * an IKE SA: one ESN mode per group. */
 		if (fw->grp_nslots[c->index2] && fw->grp_esn[c->index2] != esn)
 			return refuse(field, ICA_FLD_FLAGS, ICA_ST_ESN_MISMATCH);
 		return ICA_ST_OK;
@@ -166,7 +172,10 @@ int fw_validate(const struct fw *fw, const struct ica_cmd *c, uint16_t *field)
 		} else {
 			if (!fw->slot[c->index].dir_in)
 				return refuse(field, ICA_FLD_INDEX, ICA_ST_BAD_VALUE);
-			/* The wire carries the low 32 bits (RFC 4303 §2.2). */
+			/* RFC 4303 §3.3.3: "If ESN ... is selected, only the
+			 * low-order 32 bits of the sequence number are transmitted
+			 * in the Sequence Number field"; the engine infers the rest
+			 * (Appendix A). */
 			if (c->a > U32_MAX_)
 				return refuse(field, ICA_FLD_A, ICA_ST_BAD_VALUE);
 		}
@@ -423,8 +432,10 @@ static void rx_result(void *arg, uint32_t i, const struct fw_di_result *r)
 	*(struct fw_di_result *)arg = *r;
 }
 
-/* RFC 4303 §3.4.3: the window is updated only after the ICV verified, so
- * the check and the commit are separate data-path operations. */
+/* RFC 4303 §3.4.3: "The receive window is updated only if the integrity
+ * verification succeeds." So the check and the commit are separate
+ * data-path operations; the injector commits only what the check accepted
+ * (standing in for a verified ICV). */
 static int x_dp_rx(struct fw *fw, const struct ica_cmd *c, struct ica_cpl *cpl)
 {
 	struct fw_di_result chk, com;
