@@ -143,7 +143,7 @@ agent_combo() { # ROLE NAME IKE ESP
 			{ bad "agent $role $name: charon start"; return; }
 		ipsi_swanctl_conf a "$A_OUT" "$B_OUT" "$ida" "$idb" \
 			"$A_TS" "$B_TS" "$ike" "$esp"
-		agent_conf b ipsi-b "$B_OUT" "$A_OUT" "$idb" "$ida" \
+		agent_conf b ipsi-b "$B_OUT" "${AGENT_REMOTE:-$A_OUT}" "$idb" "$ida" \
 			"$B_TS" "$A_TS" "$ike" "$esp" none
 		agent_start b ipsi-b || { bad "agent $role $name: agent start"; return; }
 		ipsi_capture_start "ag-$role-$name"
@@ -251,6 +251,30 @@ agent_lifecycle() { # ROLE
 	check "agent $role lifecycle: delete from charon empties our SA list" \
 		bash -c "! IPSECHA_SOCKET=$IPSI_RUN/$ours/agent.sock $cli_bin sa list --json 2>/dev/null | grep -qi 'established'"
 	agent_stop $ours
+}
+
+# NAT-T with our agent: behind the masquerading namespace as initiator, and
+# as responder to charon behind it (then the peer's address is the NAT's,
+# so our responder accepts %any with the peer's identity).
+agent_nat_phase() {
+	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
+		skip "agent nat: $agent_bin not built"
+		return
+	fi
+	ipsi_cleanup
+	IPSI_NAT=1 ipsi_topology || { bad "agent nat: topology"; return; }
+	A_OUT=203.0.113.2
+	AGENT_REMOTE=%any agent_combo responder nat-gcm256-x25519 \
+		aes256gcm16-prfsha256-x25519 aes256gcm16
+	# (nat_remote alone proves little: charon with encap = yes fakes NAT.)
+	check "agent responder nat-gcm256-x25519: peer seen at the NAT's address" \
+		grep -q '"remote":"192.0.2.254:' "$IPSI_RUN/sa-list.responder-nat-gcm256-x25519.json"
+	agent_combo initiator nat-cbc128-sha256-ecp256 aes128-sha256-ecp256 aes128-sha256
+	check "agent initiator nat-cbc128-sha256-ecp256: our initiator detected its NAT" \
+		grep -q '"nat_local":true' "$IPSI_RUN/sa-list.initiator-nat-cbc128-sha256-ecp256.json"
+	ipsi_cleanup
+	IPSI_NAT=0
+	A_OUT=192.0.2.1
 }
 
 agent_phase() {
