@@ -18,12 +18,16 @@ CS_LINK      := $(CC)
 CS_INC       := -I$(TOP)/firmware/include -I$(TOP)/firmware -I$(TOP)/sim/card \
                 -I$(TOP)/tests/firmware -I$(TOP)/sim/include $(ISQ_SIM_INC) $(ISQ_TB_INC)
 
+# Sanitizer builds leave the Verilated model out (it is not built with
+# sanitizers); their card runs the golden engine.
 ifneq ($(strip $(ISQ_TB_LIB)),)
+ifneq ($(SANITIZE),1)
 CS_SRCS   += sim/card/cs_engine_rtl.c
 CS_DEFS   += -DCS_HAVE_RTL
 CS_LIBS   += $(ISQ_TB_LIB)
 CS_LDLIBS += $(ISQ_TB_LDLIBS)
 CS_LINK   := $(CXX)
+endif
 endif
 ifneq ($(strip $(ISQ_GOLDEN_LIB)),)
 CS_SRCS   += sim/card/cs_engine_golden.c

@@ -105,13 +105,13 @@ test-card: $(CARD_TEST_BINS)
 	$(Q)$(MAKE) --no-print-directory test-card-cli
 	$(Q)$(MAKE) --no-print-directory test-card-noreuse
 
-# Under ASan+UBSan: the firmware unit tests, and the library (conformance
-# built with sanitizers) against a card from the normal build.
-test-hostlib-asan: $(CONF_BIN)
-	$(Q)$(MAKE) --no-print-directory SANITIZE=0 O=build ASAN_RUN= build/bin/ipsecha-card-sim
-	$(Q)IPSECHA_TOP=$(TOP) CARD_SIM=$(TOP)/build/bin/ipsecha-card-sim \
-		$(RUN_SUITE) $(if $(ASAN_RUN),asan-)card-conformance $(WITH_CARD) \
+# Under ASan+UBSan: the firmware unit tests, and the library and the card
+# process (firmware, ivshmem server; golden engine) with the conformance
+# suite and the connection tests.
+test-hostlib-asan: $(CONF_BIN) $(CONN_BIN) $(CARD_SIM)
+	$(Q)$(CARD_ENV) $(RUN_SUITE) $(if $(ASAN_RUN),asan-)card-conformance $(WITH_CARD) \
 		sh -c '$(TOP)/$(CONF_BIN) $$IPSECHA_DEV'
+	$(Q)$(RUN_SUITE) $(if $(ASAN_RUN),asan-)card-hostlib-conn $(CONN_BIN) $(CARD_SIM)
 
 CHECK_SUITES += test-card
 ASAN_SUITES  += test-fw-unit test-hostlib-asan
