@@ -51,7 +51,15 @@ test-rfc6311-unit: $(BIN)/test-rfc6311-rules $(BIN)/test-rfc6311-snap $(BIN)/tes
 	$(RUN_SUITE) $(if $(ASAN_RUN),asan-)rfc6311-peers $(BIN)/test-rfc6311-peers || rc=1; \
 	exit $$rc
 
-test-rfc6311: test-rfc6311-unit
+# Real agents (each with its simulated card) in network namespaces; the
+# same against strongSwan 5.9.8; tshark decodes the sync exchanges.
+.PHONY: test-rfc6311-agents test-rfc6311-strongswan
+test-rfc6311-agents: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
+	$(Q)$(RUN_SUITE) rfc6311-agents tests/rfc6311/agents.sh $(BIN)
+test-rfc6311-strongswan: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
+	$(Q)$(RUN_SUITE) rfc6311-strongswan tests/rfc6311/strongswan.sh $(BIN)
+
+test-rfc6311: test-rfc6311-unit test-rfc6311-agents test-rfc6311-strongswan
 
 CHECK_SUITES += test-rfc6311
 ASAN_SUITES  += test-rfc6311-unit

@@ -33,10 +33,13 @@ static struct {
 	bool no_rekey_unsynced;
 } opt = { .key = DEFAULT_KEY };
 
+/* One agent per process. The extension's context (agent_ext) is also the
+ * engine hooks' context (ike_env.ext_ctx): the struct ha itself. */
 struct hag {
 	struct ha *h;
 	struct agent *a;
 };
+static struct hag G;
 
 static void jerr(struct json_object *resp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -89,23 +92,19 @@ static int option(const char *name, const char *value)
 
 static int init(struct agent *a, const struct ike_ext_ops **ops, void **ctx)
 {
-	struct hag *g = calloc(1, sizeof(*g));
+	struct hag *g = &G;
 	struct ha_env env = {
 		.now = env_now, .dp = a->dp, .no_rekey_unsynced = opt.no_rekey_unsynced,
 		.rng = a->deterministic ? &a->det_rng.rng : NULL,
 	};
 	int err;
 
-	if (!g)
-		return -ENOMEM;
 	err = ha_new(&env, &g->h);
-	if (err) {
-		free(g);
+	if (err)
 		return err;
-	}
 	g->a = a;
 	*ops = &ha_ext_ops;
-	*ctx = g;
+	*ctx = g->h;
 	return 0;
 }
 
@@ -171,7 +170,9 @@ static int restore(struct hag *g, struct agent *a)
 
 static int start(void *ctx, struct agent *a)
 {
-	struct hag *g = ctx;
+	struct hag *g = &G;
+
+	(void)ctx;
 	int err;
 
 	ha_attach(g->h, a->e);
@@ -317,7 +318,9 @@ static const char *takeover_err(int err)
 static int control(void *ctx, struct agent *a, const char *cmd, struct json_object *req,
 		   struct json_object *resp)
 {
-	struct hag *g = ctx;
+	struct hag *g = &G;
+
+	(void)ctx;
 	int64_t v;
 	int err;
 
@@ -405,7 +408,9 @@ static struct json_object *by_shape(const uint64_t *v)
 
 static void status(void *ctx, struct agent *a, struct json_object *st)
 {
-	struct hag *g = ctx;
+	struct hag *g = &G;
+
+	(void)ctx;
 	const struct ha_stats *s = ha_stats(g->h);
 	struct json_object *o = json_object_new_object(), *c = json_object_new_object(),
 			   *p = json_object_new_object();
@@ -460,7 +465,9 @@ static struct json_object *caps_array(uint32_t caps)
 
 static void sa_json(void *ctx, struct agent *a, uint32_t ike_id, struct json_object *o)
 {
-	struct hag *g = ctx;
+	struct hag *g = &G;
+
+	(void)ctx;
 	struct ha_sa_info i;
 	struct json_object *s;
 	char nonce[9], sum[256];
@@ -517,7 +524,9 @@ static void sa_json(void *ctx, struct agent *a, uint32_t ike_id, struct json_obj
 
 static void event(void *ctx, struct agent *a, const struct ike_event *ev)
 {
-	struct hag *g = ctx;
+	struct hag *g = &G;
+
+	(void)ctx;
 
 	(void)a;
 	(void)ev;

@@ -1,0 +1,276 @@
+# lib.sh — network namespaces, our agents (peer and gateway members), card
+# traffic and captures for the RFC 6311 scenarios (sourced).
+#
+#   ns ipsh-<pid>-p  peer     192.0.2.1, inner 198.51.100.0/25
+#   ns ipsh-<pid>-g  gateway  192.0.2.2, inner 198.51.100.128/25
+#                    members A and B run here one after the other (the same
+#                    addresses: B takes A's place)
+#
+# Every name carries the ipsh- prefix; hsh_cleanup (EXIT trap) removes what
+# was made, also on failure. Only documentation address ranges are used.
+
+HSH_TOP=${HSH_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+HSH_BIN=${HSH_BIN:-$HSH_TOP/build/bin}
+AGENT=$HSH_BIN/ipsecha-agent
+CLI=$HSH_BIN/ipsecha
+HSH_TAG=ipsh-$$
+NSP=$HSH_TAG-p NSG=$HSH_TAG-g
+VP=ipsh$$p VG=ipsh$$g
+P_OUT=192.0.2.1 G_OUT=192.0.2.2
+P_TS=198.51.100.0/25 G_TS=198.51.100.128/25
+HSH_PSK=${HSH_PSK:-ipsecha-rfc6311-psk-0123456789}
+RUN=${RUN:-$(mktemp -d /tmp/$HSH_TAG-XXXXXX)}
+pass=0 fail=0 skip=0
+hsh_pids=()
+
+hsh_log() { printf '%s\n' "$*" >&2; }
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; fail=$((fail + 1)); }
+sk() { echo "SKIP $1: $2"; skip=$((skip + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
+
+hsh_cleanup() {
+	local p
+	for p in "${hsh_pids[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in "${hsh_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	ip netns del "$NSP" 2>/dev/null
+	ip netns del "$NSG" 2>/dev/null
+	[ -n "${HSH_KEEP:-}" ] || rm -rf "$RUN"
+	return 0
+}
+
+# Prerequisites that cannot exist here: say why, exit 0 with a skip count.
+hsh_need_root() {
+	if [ "$(id -u)" != 0 ] || ! ip netns add "$NSP" 2>/dev/null; then
+		echo "SKIP network namespaces unavailable (need root): $1"
+		echo "$2: 0 passed, 0 failed, 1 skipped"
+		exit 0
+	fi
+	ip netns del "$NSP"
+}
+
+hsh_topology() {
+	ip netns add "$NSP" && ip netns add "$NSG" || return 1
+	ip link add "$VP" type veth peer name "$VG" || return 1
+	ip link set "$VP" netns "$NSP"
+	ip link set "$VG" netns "$NSG"
+	ip -n "$NSP" addr add $P_OUT/24 dev "$VP"
+	ip -n "$NSG" addr add $G_OUT/24 dev "$VG"
+	for ns in "$NSP" "$NSG"; do ip -n "$ns" link set lo up; done
+	ip -n "$NSP" link set "$VP" up
+	ip -n "$NSG" link set "$VG" up
+	ip -n "$NSP" addr add 198.51.100.1/32 dev lo
+	ip -n "$NSG" addr add 198.51.100.129/32 dev lo
+	ip netns exec "$NSP" ping -c1 -W2 $G_OUT > /dev/null
+}
+
+# agent_conf NAME LOCAL REMOTE LID RID LTS RTS [EXTRA...]: our agent's file.
+agent_conf() {
+	local n=$1 l=$2 r=$3 lid=$4 rid=$5 lts=$6 rts=$7
+	shift 7
+	{
+		cat <<-EOF
+		[global]
+		control_socket = $RUN/$n.sock
+		keylog = $RUN/$n-keys.log
+		log_level = debug
+		retransmit_timeout = ${HSH_RETX:-1s}
+		retransmit_tries = ${HSH_TRIES:-3}
+
+		[conn gw]
+		local = $l
+		remote = $r
+		local_id = $lid
+		remote_id = $rid
+		psk = "$HSH_PSK"
+		ike = ${HSH_IKE:-aes256gcm16-prfsha256-x25519}
+		esp = ${HSH_ESP:-aes256gcm16}
+		local_ts = $lts
+		remote_ts = $rts
+		dpd_interval = 0
+		auto = none
+		EOF
+		for x in "$@"; do echo "$x"; done
+	} > "$RUN/$n.conf"
+}
+
+cli() { local n=$1; shift; "$CLI" --socket "$RUN/$n.sock" "$@" 2>/dev/null ||
+	IPSECHA_AGENT_SOCKET=$RUN/$n.sock "$CLI" "$@"; }
+acli() { local n=$1; shift; IPSECHA_AGENT_SOCKET=$RUN/$n.sock "$CLI" "$@"; }
+
+# agent_start NAME NS [args...]: start, wait for the control socket.
+agent_start() {
+	local n=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" "$AGENT" --config "$RUN/$n.conf" --state-key "$RUN/state.key" "$@" \
+		>> "$RUN/$n.log" 2>&1 &
+	hsh_pids+=($!)
+	eval "pid_$n=$!"
+	for _ in $(seq 1 200); do
+		acli "$n" status > /dev/null 2>&1 && return 0
+		kill -0 $! 2>/dev/null || break
+		sleep 0.05
+	done
+	hsh_log "agent $n did not come up:"; tail -20 "$RUN/$n.log" >&2
+	return 1
+}
+
+agent_kill9() { local p; eval "p=\$pid_$1"; kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; }
+
+# The embedded card of an agent: its URI from `ipsecha status --json`.
+card_of() { acli "$1" status --json | jq -r '.dataplane.card'; }
+
+# sa_json NAME: the first IKE SA of an agent (JSON).
+sa_json() { acli "$1" sa list --json | jq -c '.sas[0] // .[0] // empty'; }
+
+# card_tx NAME SLOT COUNT: issue COUNT outbound numbers on a card slot; print
+# them one per line.
+card_tx() {
+	"$CLI" card --dev "$(card_of "$1")" --json dp tx "$2" "$3" |
+		jq -r '.results[] | select(.status == "ok") | .seq'
+}
+
+# card_rx NAME SLOT SEQ: check+commit a wire number on an inbound slot;
+# prints the check status (ok, replay, too-old, ...).
+card_rx() {
+	"$CLI" card --dev "$(card_of "$1")" --json dp rx "$2" "$3" --commit | jq -r '.check'
+}
+
+capture_start() { # NAME NS IF
+	rm -f "$RUN/$1.pcapng"
+	ip netns exec "$2" tshark -q -i "$3" -f 'udp port 500 or udp port 4500' \
+		-w "$RUN/$1.pcapng" > "$RUN/$1.tshark.out" 2>&1 &
+	echo $! > "$RUN/$1.cap.pid"
+	hsh_pids+=($!)
+	for _ in $(seq 1 100); do
+		grep -q "Capturing on" "$RUN/$1.tshark.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.3
+}
+
+capture_stop() {
+	local p
+	[ -f "$RUN/$1.cap.pid" ] || return 0
+	p=$(cat "$RUN/$1.cap.pid")
+	sleep 0.5
+	kill -INT "$p" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$RUN/$1.cap.pid"
+}
+
+# tshark options from key logs (records "keylog TABLE:RECORD" or "TABLE:RECORD").
+tshark_opts() {
+	cat "$@" 2>/dev/null | sed -n 's/^keylog //; /^\(ikev2_decryption_table\|esp_sa\):/p' |
+		awk '!seen[$0]++ { print "-o"; print "uat:" $0 }'
+}
+
+# wait_for CMD...: up to 10 s.
+wait_for() {
+	for _ in $(seq 1 200); do "$@" && return 0; sleep 0.05; done
+	return 1
+}
+
+# ---- strongSwan (charon 5.9.8) -------------------------------------------------
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+
+hsh_need_strongswan() {
+	local t
+	for t in "$CHARON" swanctl tshark; do
+		command -v "$t" > /dev/null 2>&1 || [ -x "$t" ] || { echo "$t"; return 1; }
+	done
+	return 0
+}
+
+# charon_conf NAME: strongswan.conf with a private vici socket and logs
+# (ike 2 and enc 2 show the RFC 6311 lines; keys at level 4).
+charon_conf() {
+	local d=$RUN/$1
+	mkdir -p "$d"
+	cat > "$d/strongswan.conf" <<-EOF
+	charon {
+		load = random nonce aes sha1 sha2 hmac gcm openssl kdf curve25519 gmp kernel-libipsec kernel-netlink socket-default vici
+		load_modular = no
+		install_routes = yes
+		retransmit_tries = ${HSH_SW_TRIES:-3}
+		retransmit_timeout = ${HSH_SW_RETX:-2}
+		plugins {
+			vici { socket = unix://$d/charon.vici }
+		}
+		filelog {
+			main {
+				path = $d/charon.log
+				time_format = %T
+				default = 1
+				ike = 2
+				enc = 2
+				knl = 1
+				cfg = 1
+				flush_line = yes
+			}
+		}
+		syslog { daemon { default = -1 } }
+	}
+	EOF
+	printf 'swanctl { load = pem pkcs1 x509 pubkey random nonce }\n' > "$d/swanctl-client.conf"
+}
+
+swanctl_() { local n=$1; shift
+	STRONGSWAN_CONF=$RUN/$n/swanctl-client.conf swanctl "$@" --uri "unix://$RUN/$n/charon.vici"; }
+
+# charon_start NAME NS: charon with a private /run inside the namespace.
+charon_start() {
+	local d=$RUN/$1
+	ip netns exec "$2" sh -c "mount -t tmpfs tmpfs /run && \
+		STRONGSWAN_CONF=$d/strongswan.conf exec $CHARON" > "$d/stdout" 2>&1 &
+	hsh_pids+=($!)
+	eval "pid_$1=$!"
+	for _ in $(seq 1 100); do
+		[ -S "$d/charon.vici" ] && swanctl_ "$1" --stats > /dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	hsh_log "charon $1 did not come up"; cat "$d/stdout" >&2
+	return 1
+}
+
+# swanctl_conf NAME LOCAL REMOTE LID RID LTS RTS IKE ESP
+swanctl_conf() {
+	local d=$RUN/$1
+	cat > "$d/swanctl.conf" <<-EOF
+	connections {
+		ipsh {
+			version = 2
+			local_addrs = $2
+			remote_addrs = $3
+			proposals = $8
+			encap = yes
+			mobike = no
+			dpd_delay = ${HSH_SW_DPD:-0}
+			rekey_time = 4h
+			local { auth = psk
+				id = $4 }
+			remote { auth = psk
+				id = $5 }
+			children {
+				net {
+					local_ts = $6
+					remote_ts = $7
+					esp_proposals = $9
+					mode = tunnel
+					rekey_time = 1h
+					start_action = none
+				}
+			}
+		}
+	}
+	secrets {
+		ike-ipsh {
+			id-a = $4
+			id-b = $5
+			secret = "$HSH_PSK"
+		}
+	}
+	EOF
+	swanctl_ "$1" --load-all --file "$d/swanctl.conf" >> "$d/swanctl.out" 2>&1
+}
