@@ -59,7 +59,7 @@ test-rfc6311-agents: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
 test-rfc6311-strongswan: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
 	$(Q)$(RUN_SUITE) rfc6311-strongswan tests/rfc6311/strongswan.sh $(BIN)
 
-test-rfc6311: test-rfc6311-unit test-rfc6311-agents test-rfc6311-strongswan
+test-rfc6311: test-rfc6311-unit test-rfc6311-fuzz test-rfc6311-agents test-rfc6311-strongswan
 
 CHECK_SUITES += test-rfc6311
 ASAN_SUITES  += test-rfc6311-unit
@@ -76,3 +76,20 @@ $(BIN)/test-rfc6311-peers: $(O)/obj/tests/rfc6311/test_ha_peers.o $(IKE_TPEER_OB
 CLI_CFLAGS += $(HA_CPPFLAGS)
 CLI_LIBS   += $(HA_LIB)
 CLI_LDLIBS += -lcrypto
+
+# ---- fuzzing: the sync classification, snapshot records and files ---------------
+HA_FUZZ_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	-I$(TOP)/agent/ha -I$(TOP)/agent/ike -I$(TOP)/agent/dp -I$(TOP)/agent/crypto \
+	-I$(TOP)/agent/conf -I$(TOP)/agent/keylog
+HA_FUZZ_SECONDS ?= 15
+$(BIN)/fuzz-rfc6311: tests/rfc6311/fuzz_ha.c agent/ha/ha_wire.c agent/ha/ha_rules.c \
+		agent/ha/ha_snap.c agent/ike/msg.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(HA_FUZZ_FLAGS) -o $@ $^ -lcrypto
+$(BIN)/fuzz-rfc6311-seeds: $(O)/obj/tests/rfc6311/fuzz_seeds.o $(HA_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HA_LDLIBS)
+
+.PHONY: test-rfc6311-fuzz
+test-rfc6311-fuzz: $(BIN)/fuzz-rfc6311 $(BIN)/fuzz-rfc6311-seeds
+	$(Q)$(RUN_SUITE) rfc6311-fuzz tests/rfc6311/run-fuzz $(BIN) $(HA_FUZZ_SECONDS)
