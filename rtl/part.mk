@@ -39,3 +39,30 @@ ALL_TARGETS += rtl-gen
 
 # Test, benchmark and demo rules need the simulation libraries of sim/part.mk,
 # so sim/part.mk includes rtl/tests.mk after defining them.
+
+# ---- lint: Verilator -Wall on every configuration we build or synthesize,
+# and on the synthesis wrapper (waivers are in the sources, each with its reason).
+RTL_LINT_CFGS := 4096:1024:64 4096:1024:1024 256:16:64 1:1:64 32768:65536:128
+.PHONY: lint-rtl lint-rtl-suite
+lint-rtl: $(ISQ_GEN_VH)
+	$(Q)p=0; f=0; for c in $(RTL_LINT_CFGS) hx8k; do \
+	  if [ $$c = hx8k ]; then top=isq_hx8k; g=; \
+	  else top=$(RTL_TOP); set -- $$(echo $$c | tr : ' '); g="-GNUM_SA=$$1 -GNUM_GROUP=$$2 -GW=$$3"; fi; \
+	  if verilator --lint-only -Wall -I$(TOP)/rtl $(ISQ_GEN_INC) --top-module $$top $$g \
+	       $(RTL_SRCS) rtl/synth/isq_hx8k.v; then \
+	    echo "ok   lint $$top $$g"; p=$$((p + 1)); \
+	  else echo "FAIL lint $$top $$g"; f=$$((f + 1)); fi; \
+	done; echo "rtl-lint: $$p passed, $$f failed"; [ $$f -eq 0 ]
+LINT_TARGETS += lint-rtl
+lint-rtl-suite:
+	$(Q)$(RUN_SUITE) rtl-lint $(MAKE) --no-print-directory lint-rtl
+CHECK_SUITES += lint-rtl-suite
+
+# ---- synthesis (rtl/synth/synth.sh): generic yosys of the default
+# configuration, yosys + nextpnr for the iCE40 HX8K configuration.
+.PHONY: synth synth-suite
+synth: $(ISQ_GEN_VH)
+	$(Q)rtl/synth/synth.sh $(GEN) $(O)/synth $(BENCH_OUT)/synth.json
+synth-suite:
+	$(Q)$(RUN_SUITE) rtl-synth $(MAKE) --no-print-directory synth
+CHECK_SUITES += synth-suite

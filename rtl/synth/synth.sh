@@ -1,0 +1,95 @@
+#!/bin/sh
+# synth.sh GEN_DIR OUT_DIR JSON — the engine through yosys and nextpnr.
+#
+#  1. generic yosys synthesis of the default configuration (4096 slots, 1024
+#     groups, W = 64): logic cell count, tables kept as RAM cells;
+#  2. iCE40 HX8K: synth_ice40 of the HX8K configuration (isq_hx8k wrapper),
+#     then nextpnr-ice40 --hx8k: LUT/FF/RAM use and Fmax when it places.
+# Prints a table, writes JSON (fmax_mhz, luts, ffs, rams, ...) and ends with
+# "synth: N passed, N failed". The HX8K configuration: NUM_SA 256 (the
+# largest whose slot tables fit the 32 block RAMs: 19 of them), 16 groups,
+# W = 64, event FIFO 16, injector FIFO 4.
+set -u
+gen=$1; out=$2; json=$3
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$out" "$(dirname "$json")"
+srcs="$top/rtl/isq_top.v $top/rtl/isq_engine.v $top/rtl/isq_ram.v $top/rtl/isq_ram2.v $top/rtl/isq_fifo.v"
+pass=0; fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# ---- 1. generic synthesis, default configuration
+t0=$(date +%s)
+if yosys -q -l "$out/generic.log" -p "read_verilog -I$gen $srcs; hierarchy -top isq_top; \
+    synth -top isq_top -run begin:fine; opt -fast -full; techmap; opt -fast; abc -fast; \
+    opt_clean; tee -o $out/generic.stat stat" >/dev/null 2>&1; then
+	gcells=$(awk '/Number of cells:/ { n = $4 } END { print n + 0 }' "$out/generic.stat")
+	gmem=$(awk '/\$mem_v2/ { n += $2 } END { print n + 0 }' "$out/generic.stat")
+	# table bits of the default configuration (rtl/isq_engine.v widths):
+	# slots 4096 x (misc 13 + state 194 + soft 65), groups 1024 x (gdp 129 +
+	# gmax 2 x 129 + management copy 290), FIFOs 64 x 152 + 16 x 152
+	gbits=$((4096 * (13 + 194 + 65) + 1024 * (129 + 2 * 129 + 290) + 64 * 152 + 16 * 152))
+	ok "generic synth (default configuration) in $(( $(date +%s) - t0 ))s"
+else
+	gcells=0; gmem=0; gbits=0
+	bad "generic synth: see $out/generic.log"
+fi
+
+# ---- 2. iCE40 HX8K
+t0=$(date +%s)
+if yosys -q -l "$out/ice40.log" -p "read_verilog -I$gen $srcs $top/rtl/synth/isq_hx8k.v; \
+    synth_ice40 -top isq_hx8k -json $out/hx8k.json; tee -o $out/ice40.stat stat" >/dev/null 2>&1; then
+	luts=$(awk '/SB_LUT4/ { n = $2 } END { print n + 0 }' "$out/ice40.stat")
+	ffs=$(awk '/SB_DFF/ { n += $2 } END { print n + 0 }' "$out/ice40.stat")
+	rams=$(awk '/SB_RAM40_4K/ { n = $2 } END { print n + 0 }' "$out/ice40.stat")
+	carries=$(awk '/SB_CARRY/ { n = $2 } END { print n + 0 }' "$out/ice40.stat")
+	ok "synth_ice40 (HX8K configuration) in $(( $(date +%s) - t0 ))s"
+else
+	luts=0; ffs=0; rams=0; carries=0
+	bad "synth_ice40: see $out/ice40.log"
+fi
+fmax=null; lc=0; lcmax=7680; ram_used=0; fits=false
+if [ -s "$out/hx8k.json" ]; then
+	nextpnr-ice40 --hx8k --package ct256 --json "$out/hx8k.json" --asc "$out/hx8k.asc" \
+		--freq 60 --seed 1 --timing-allow-fail > "$out/nextpnr.log" 2>&1
+	lc=$(awk '/ICESTORM_LC:/ { split($3, a, "/"); n = a[1] } END { print n + 0 }' "$out/nextpnr.log")
+	ram_used=$(awk '/ICESTORM_RAM:/ { split($3, a, "/"); n = a[1] } END { print n + 0 }' "$out/nextpnr.log")
+	f=$(awk '/Max frequency for clock/ { v = $(NF - 3) } END { print v }' "$out/nextpnr.log")
+	if [ -n "$f" ]; then fmax=$f; fits=true; fi
+	ok "nextpnr-ice40 --hx8k ran (see $out/nextpnr.log)"
+fi
+
+printf '\n%-44s %s\n' "engine synthesis" "value"
+printf '%-44s %s\n' "generic: cells (default config, logic)" "$gcells"
+printf '%-44s %s (%s bits)\n' "generic: RAM cells" "$gmem" "$gbits"
+printf '%-44s %s\n' "iCE40 HX8K config: SB_LUT4" "$luts"
+printf '%-44s %s\n' "iCE40 HX8K config: flip-flops" "$ffs"
+printf '%-44s %s\n' "iCE40 HX8K config: SB_CARRY" "$carries"
+printf '%-44s %s (of 32)\n' "iCE40 HX8K config: SB_RAM40_4K" "$rams"
+printf '%-44s %s of %s\n' "iCE40 HX8K: logic cells after packing" "$lc" "$lcmax"
+printf '%-44s %s\n' "iCE40 HX8K: fits" "$fits"
+printf '%-44s %s (target >= 60)\n' "iCE40 HX8K: Fmax MHz" "$fmax"
+[ "$fits" = false ] && echo "synth: the HX8K configuration does NOT fit the device (logic cells $lc / $lcmax, block RAMs $ram_used / 32); no Fmax"
+
+cat > "$json" <<EOT
+{
+  "fmax_mhz": $fmax,
+  "luts": $luts,
+  "ffs": $ffs,
+  "rams": $rams,
+  "carries": $carries,
+  "ice40_device": "hx8k-ct256",
+  "ice40_config": { "num_sa": 256, "num_group": 16, "window": 64, "evt_depth": 16, "inj_depth": 4 },
+  "ice40_logic_cells": $lc,
+  "ice40_logic_cells_available": $lcmax,
+  "ice40_rams_needed": $ram_used,
+  "ice40_fits": $fits,
+  "generic_config": { "num_sa": 4096, "num_group": 1024, "window": 64 },
+  "generic_cells": $gcells,
+  "generic_ram_cells": $gmem,
+  "generic_ram_bits": $gbits
+}
+EOT
+echo "synth: wrote $json"
+echo "synth: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
