@@ -66,3 +66,15 @@ test-rtl: $(RTLT_BINS)
 	$(Q)ISQ_OPS=$(ISQ_OPS) $(RUN_SUITE) rtl-random-w64 $(BIN)/isq-test-random
 	$(Q)ISQ_OPS=$(ISQ_OPS_W1024) $(RUN_SUITE) rtl-random-w1024 $(BIN)/isq-test-random-w1024
 CHECK_SUITES += test-rtl
+
+# ---- benchmark (bench/rtl): table + bench/out/rtl.json
+$(O)/obj/bench/rtl/bench_rtl.o: $(ISQ_GEN_H)
+$(O)/obj/bench/rtl/bench_rtl.o: CPPFLAGS += $(ISQ_TB_INC)
+$(BIN)/isq-bench-rtl: $(O)/obj/bench/rtl/bench_rtl.o $(ISQ_TB_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+.PHONY: bench-rtl
+bench-rtl: $(BIN)/isq-bench-rtl
+	@mkdir -p $(BENCH_OUT)
+	$(Q)$(BIN)/isq-bench-rtl $(BENCH_OUT)/rtl.json $(BENCH_OUT)/synth.json
+BENCH_TARGETS += bench-rtl
