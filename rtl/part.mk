@@ -66,3 +66,4 @@ synth: $(ISQ_GEN_VH)
 synth-suite:
 	$(Q)$(RUN_SUITE) rtl-synth $(MAKE) --no-print-directory synth
 CHECK_SUITES += synth-suite
+DEMO_TARGET := demo-rtl

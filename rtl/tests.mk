@@ -78,3 +78,14 @@ bench-rtl: $(BIN)/isq-bench-rtl
 	@mkdir -p $(BENCH_OUT)
 	$(Q)$(BIN)/isq-bench-rtl $(BENCH_OUT)/rtl.json $(BENCH_OUT)/synth.json
 BENCH_TARGETS += bench-rtl
+
+# ---- demo (sim/demo): the engine on a small scenario
+$(O)/obj/sim/demo/isq_demo.o: $(ISQ_GEN_H)
+$(O)/obj/sim/demo/isq_demo.o: CPPFLAGS += $(ISQ_TB_INC)
+$(BIN)/isq-demo: $(O)/obj/sim/demo/isq_demo.o $(ISQ_TB_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+ALL_TARGETS += $(BIN)/isq-demo
+.PHONY: demo-rtl
+demo-rtl: $(BIN)/isq-demo
+	$(Q)$(BIN)/isq-demo
