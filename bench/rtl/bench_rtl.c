@@ -45,6 +45,7 @@ static enum mode mode;
 static uint32_t lo, n_slots;         /* slots [lo, lo + n_slots) */
 static uint64_t n_acc, n_res, n_ok, rr;
 static uint32_t rx_next[65536];
+static uint64_t mb_cost[8];
 static struct isq_tb_req held;
 static int have;
 
@@ -263,6 +264,53 @@ int main(int argc, char **argv)
 	group_cost(&g[2], 0, 2);
 	drain();
 
+	/* mailbox operation cost, idle data path and under full-rate traffic */
+	{
+		static const struct { const char *name; unsigned op; uint32_t a0, a1; } mo[] = {
+			{ "SLOT_INSTALL", ISQ_OP_SLOT_INSTALL, 4095, 5 },
+			{ "SLOT_READ (outbound)", ISQ_OP_SLOT_READ, 4095, 0 },
+			{ "SLOT_READ (inbound, worst rotation)", ISQ_OP_SLOT_READ, 2, 0 },
+			{ "SLOT_CLEAR", ISQ_OP_SLOT_CLEAR, 4095, 0 },
+			{ "GROUP_READ", ISQ_OP_GROUP_READ, 2, 0 },
+			{ "GROUP_TX_ADD", ISQ_OP_GROUP_TX_ADD, 2, 0 },
+			{ "EPOCH_READ", ISQ_OP_EPOCH_READ, 0, 0 },
+			{ "refused at decode (BAD_GROUP)", ISQ_OP_GROUP_HOLD, 99999, 0 },
+		};
+		uint64_t c, s2;
+		unsigned k;
+
+		/* slot 2 is inbound: move its right edge to W - 1 mod W (worst rotation) */
+		{
+			struct isq_tb_res r;
+			uint32_t a[8] = { 2 };
+			uint64_t t, w = isq_tb_window(tb);
+
+			isq_tb_set_driver(tb, NULL);
+			mb(ISQ_OP_SLOT_READ, a, NULL, NULL);
+			t = isq_tb_rd32(tb, ISQ_MB_BASE + ISQ_MB_RES(1)) |
+			    ((uint64_t)isq_tb_rd32(tb, ISQ_MB_BASE + ISQ_MB_RES(2)) << 32);
+			isq_tb_dp(tb, ISQ_DPOP_RX_COMMIT, 2, t + w + (w - 1 - (t + w) % w), &r);
+		}
+		{
+			uint32_t a[8] = { 4095 };
+			mb(ISQ_OP_SLOT_CLEAR, a, NULL, NULL);
+		}
+		printf("%-48s %12s %12s\n", "mailbox operation", "cycles", "stolen");
+		for (k = 0; k < sizeof(mo) / sizeof(mo[0]); k++) {
+			uint32_t a[8] = { mo[k].a0, mo[k].a1 | ISQ_MB_INST_ESN_MASK * (mo[k].op == ISQ_OP_SLOT_INSTALL) };
+
+			mode = M_HOT;
+			lo = 1;
+			n_slots = 1;
+			isq_tb_set_driver(tb, &drv);
+			isq_tb_tick(tb, 10);
+			mb(mo[k].op, a, &c, &s2);
+			printf("%-48s %12" PRIu64 " %12" PRIu64 "\n", mo[k].name, c, s2);
+			mb_cost[k] = c;
+			drain();
+		}
+	}
+
 	f = fopen(synth, "r");
 	if (f) {
 		n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -311,6 +359,10 @@ int main(int argc, char **argv)
 	fprintf(f, "  \"group_op_vs_walk_ratio\": { \"1\": %.1f, \"1024\": %.1f, \"%u\": %.1f },\n",
 		g[0].walk_cycles / g[0].cycles, g[1].walk_cycles / g[1].cycles, num_sa,
 		g[2].walk_cycles / g[2].cycles);
+	fprintf(f, "  \"mailbox_op_cycles\": { \"slot_install\": %" PRIu64 ", \"slot_read_out\": %" PRIu64
+		   ", \"slot_read_in_worst\": %" PRIu64 ", \"slot_clear\": %" PRIu64 ", \"group_read\": %" PRIu64
+		   ", \"group_tx_add\": %" PRIu64 ", \"epoch_read\": %" PRIu64 ", \"refused_at_decode\": %" PRIu64 " },\n",
+		mb_cost[0], mb_cost[1], mb_cost[2], mb_cost[3], mb_cost[4], mb_cost[5], mb_cost[6], mb_cost[7]);
 	fprintf(f, "  \"sim_mcycles_per_s\": %.3f,\n", mcps);
 	if (fmax >= 0)
 		fprintf(f, "  \"fmax_mhz\": %.2f\n}\n", fmax);
