@@ -102,6 +102,7 @@ struct loadgen_opts {
 	unsigned timeout_s;
 	enum { LOAD_DELETE, LOAD_DROP } mode;
 	bool json;
+	bool ts_spread;              /* each Child SA its own UDP port selector */
 };
 int loadgen_start(struct agent *a, const struct loadgen_opts *o);
 /* Engine event hook; returns true when the run is complete. */

@@ -25,7 +25,10 @@ static void start_more(struct agent *a)
 
 	while (l->in_flight < l->o.concurrency && l->started < l->o.count) {
 		uint32_t id = 0;
-		int err = ike_initiate(a->e, l->o.conn, &id);
+		struct ike_initiate_opts io = {
+			.ts_port = l->o.ts_spread ? (uint16_t)(20000 + l->started % 40000) : 0,
+		};
+		int err = ike_initiate_opts(a->e, l->o.conn, &io, &id);
 
 		l->started++;
 		if (err) {

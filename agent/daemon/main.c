@@ -575,6 +575,8 @@ static void usage(FILE *f)
 		"  --load-initiator CONN  load mode: establish --count IKE SAs with\n"
 		"                         --concurrency in flight, print IKE_SA/s, exit\n"
 		"  --count N --concurrency C --load-mode delete|drop --load-timeout S --json\n"
+		"  --load-ts-spread         each Child SA its own UDP port selector (peers refuse\n"
+		"                         duplicate selectors)\n"
 		"  --deterministic SEED   deterministic random numbers (tests only!)\n"
 		"  --version, --help\n");
 	if (A.ext && A.ext->usage)
@@ -861,6 +863,8 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(o, "--json")) {
 			lo.json = true;
+		} else if (!strcmp(o, "--load-ts-spread")) {
+			lo.ts_spread = true;
 		} else if (!strcmp(o, "--version")) {
 			printf("ipsecha-agent %s%s%s\n", AGENT_VERSION, a->ext ? " with " : "",
 			       a->ext && a->ext->name ? a->ext->name : "");

@@ -166,6 +166,15 @@ void ike_run_timers(struct ike_engine *e);
 
 /* Operator actions. 0 / -ENOENT (no such connection or SA) / -errno. */
 int ike_initiate(struct ike_engine *e, const char *conn, uint32_t *ike_id);
+/* Initiation options. */
+struct ike_initiate_opts {
+	/* Non-zero: propose the first Child SA's selectors as UDP port
+	 * ts_port only (load tests: peers refuse Child SAs with identical
+	 * selectors, so each gets its own port). */
+	uint16_t ts_port;
+};
+int ike_initiate_opts(struct ike_engine *e, const char *conn, const struct ike_initiate_opts *o,
+		      uint32_t *ike_id);
 int ike_terminate_ike(struct ike_engine *e, uint32_t ike_id);
 /* Remove an IKE SA (and its children) locally, without telling the peer. */
 int ike_drop_ike(struct ike_engine *e, uint32_t ike_id);

@@ -140,6 +140,16 @@ int ike_auth_start(struct ike_sa *sa)
 		goto fail;
 	x->n_tsi = conf_ts(c->local_ts, c->n_local_ts, x->tsi);
 	x->n_tsr = conf_ts(c->remote_ts, c->n_remote_ts, x->tsr);
+	if (sa->ts_port) {
+		for (unsigned i = 0; i < x->n_tsi; i++) {
+			x->tsi[i].ip_proto = 17;
+			x->tsi[i].start_port = x->tsi[i].end_port = sa->ts_port;
+		}
+		for (unsigned i = 0; i < x->n_tsr; i++) {
+			x->tsr[i].ip_proto = 17;
+			x->tsr[i].start_port = x->tsr[i].end_port = sa->ts_port;
+		}
+	}
 	ikm_build_chain(&b, plain, sizeof(plain));
 	ikm_build_id(&b, PT_IDI, id.type, id.data, id.len);
 	/* §2.4: INITIAL_CONTACT "asserts that this IKE SA is the only IKE SA

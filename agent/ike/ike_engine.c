@@ -726,6 +726,12 @@ static struct ike_conn *conn_by_name(struct ike_engine *e, const char *name)
 
 int ike_initiate(struct ike_engine *e, const char *conn, uint32_t *ike_id)
 {
+	return ike_initiate_opts(e, conn, NULL, ike_id);
+}
+
+int ike_initiate_opts(struct ike_engine *e, const char *conn, const struct ike_initiate_opts *o,
+		      uint32_t *ike_id)
+{
 	struct ike_conn *c = conn_by_name(e, conn);
 	struct ike_sa *sa;
 	int err;
@@ -740,6 +746,8 @@ int ike_initiate(struct ike_engine *e, const char *conn, uint32_t *ike_id)
 		err = -ENOMEM;
 		goto out;
 	}
+	if (o)
+		sa->ts_port = o->ts_port;
 	err = ike_sa_set_our_spi(sa);
 	if (!err)
 		err = ike_init_start(sa);

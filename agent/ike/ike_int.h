@@ -185,6 +185,7 @@ struct ike_sa {
 		   t_tasks, t_delete;
 	bool dead_queued;
 	uint32_t reauth_of;               /* make-before-break: old SA to delete */
+	uint16_t ts_port;                /* ike_initiate_opts.ts_port */
 	const char *down_reason;
 };
 
