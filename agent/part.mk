@@ -96,9 +96,10 @@ test-ike-unit: $(IKE_UNIT_BINS)
 test-ike-fuzz-msg: $(BIN)/fuzz-ike-msg $(BIN)/fuzz-ike-engine
 	$(Q)$(RUN_SUITE) ike-msg-fuzz tests/agent/run-fuzz $(BIN) $(IKE_FUZZ_SECONDS)
 test-ike-daemon: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
-	$(Q)$(RUN_SUITE) ike-daemon tests/agent/daemon.sh $(BIN)
+	$(Q)$(RUN_SUITE) $(if $(ASAN_RUN),asan-)ike-daemon tests/agent/daemon.sh $(BIN)
 # make test-ike: everything of the IKE core.
 test-ike: test-ike-unit test-ike-fuzz-msg test-ike-daemon
 
 CHECK_SUITES += test-ike
-ASAN_SUITES  += test-ike-unit
+# The daemon suite too: the agent, CLI and card process built with ASan+UBSan.
+ASAN_SUITES  += test-ike-unit test-ike-daemon
