@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "tpeer.h"
 #include "ts.h"
 
@@ -1131,6 +1133,74 @@ static void t_export_import(void **state)
 	free(rec);
 	freenet(net);
 }
+
+/* SK padding (RFC 7296 §3.14) with a valid ICV: a CBC request whose Pad
+ * Length points before the start of the data is dropped unanswered with no
+ * state change; the same request with a correct Pad Length is answered
+ * (which shows the crafting itself is right). Keys from ike_sa_export(). */
+static size_t craft_cbc(const struct ike_sa_rec *r, uint32_t mid, uint8_t padlen, uint8_t *out)
+{
+	uint8_t plain[16] = { 0 }, iv[16];
+	struct ikm_hdr h = { .exchange = INFORMATIONAL, .flags = IKE_FLAG_I, .mid = mid };
+	struct ikm_builder b;
+	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+	uint8_t *body;
+	int len, n = 0;
+	struct ikc_buf part;
+
+	memcpy(h.spi_i, r->spi_i, 8);
+	memcpy(h.spi_r, r->spi_r, 8);
+	memset(iv, 0x5a, sizeof(iv));
+	plain[15] = padlen;
+	ikm_build_begin(&b, out, 512, &h);
+	body = ikm_build_sk(&b, PT_NONE, 16 + 16 + 16);
+	len = ikm_build_end(&b);
+	assert_true(len > 0 && body);
+	memcpy(body, iv, 16);
+	assert_int_equal(EVP_EncryptInit_ex(cx, EVP_aes_128_cbc(), NULL, r->keys.sk_ei, iv), 1);
+	EVP_CIPHER_CTX_set_padding(cx, 0);
+	assert_int_equal(EVP_EncryptUpdate(cx, body + 16, &n, plain, 16), 1);
+	EVP_CIPHER_CTX_free(cx);
+	part = (struct ikc_buf){ out, (size_t)len - 16 };
+	assert_int_equal(ikc_integ_mac(r->suite.integ, r->keys.sk_ai, r->keys.integ_len, &part, 1,
+				       body + 32), 0);
+	return (size_t)len;
+}
+
+static void t_bad_padding(void **state)
+{
+	struct tnet *net = mknet("ike = aes128-sha256-ecp256\n", "ike = aes128-sha256-ecp256\n",
+				 NULL, NULL);
+	struct ike_sa_rec *rec = calloc(1, sizeof(*rec));
+	struct ike_sa_info b0, b1;
+	uint8_t pkt[512];
+	size_t len;
+	uint64_t auth0;
+	unsigned pk;
+
+	(void)state;
+	assert_non_null(rec);
+	up(net);
+	assert_int_equal(ike_sa_export(ike_sa_by_id(A->e, 1), rec), 0);
+	assert_true(tpeer_one(B, &b0, NULL, NULL));
+	auth0 = ike_engine_stats(B->e)->drop_auth;
+	len = craft_cbc(rec, b0.mid_recv, 200, pkt);
+	pk = net->n_pkts;
+	ike_input(B->e, &net->last_dst[1], &net->last_src[1], false, pkt, len);
+	tnet_pump(net);
+	assert_int_equal(net->n_pkts, pk);                      /* no answer */
+	assert_int_equal(ike_engine_stats(B->e)->drop_auth, auth0 + 1);
+	assert_true(tpeer_one(B, &b1, NULL, NULL));
+	assert_int_equal(b1.mid_recv, b0.mid_recv);
+	/* control: Pad Length 15 (all of the block) is a valid empty request */
+	len = craft_cbc(rec, b0.mid_recv, 15, pkt);
+	ike_input(B->e, &net->last_dst[1], &net->last_src[1], false, pkt, len);
+	assert_true(tpeer_one(B, &b1, NULL, NULL));
+	assert_int_equal(b1.mid_recv, b0.mid_recv + 1);
+	ike_sa_rec_wipe(rec);
+	free(rec);
+	freenet(net);
+}
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1165,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(t_esn),
 		cmocka_unit_test(t_child_expire),
 		cmocka_unit_test(t_export_import),
+		cmocka_unit_test(t_bad_padding),
 	};
 	struct CMUnitTest algs[sizeof(alg_rows) / sizeof(alg_rows[0])];
 	char names[sizeof(alg_rows) / sizeof(alg_rows[0])][96];
