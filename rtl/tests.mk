@@ -51,10 +51,10 @@ $(BIN)/isq-test-linear-w1024: $(O)/obj/tests/rtl/test_linear.o $(O)/obj/tests/rt
 RTLT_BINS := $(RTLT_GOLDEN_BIN) $(BIN)/isq-test-directed-rtl $(BIN)/isq-test-directed-rtl-w1024 \
              $(BIN)/isq-test-random $(BIN)/isq-test-random-w1024 $(BIN)/isq-test-linear \
              $(BIN)/isq-test-linear-w1024
-# CI: >= 1,000,000 random operations at W = 64 (ISQ_OPS overrides), fewer at
-# W = 1024 whose model is slower; ISQ_SEED reproduces a run.
-ISQ_OPS ?= 1000000
-ISQ_OPS_W1024 ?= 200000
+# CI: 3,000,000 random operations at W = 64 and 1,000,000 at W = 1024
+# (ISQ_OPS / ISQ_OPS_W1024 override); the seed is printed, ISQ_SEED reproduces it.
+ISQ_OPS ?= 3000000
+ISQ_OPS_W1024 ?= 1000000
 .PHONY: test-rtl test-rtl-random
 test-rtl: $(RTLT_BINS)
 	$(Q)$(RUN_SUITE) golden-w64 $(RTLT_GOLDEN_BIN)
