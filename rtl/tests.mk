@@ -89,3 +89,21 @@ ALL_TARGETS += $(BIN)/isq-demo
 .PHONY: demo-rtl
 demo-rtl: $(BIN)/isq-demo
 	$(Q)$(BIN)/isq-demo
+
+# ---- libFuzzer target over the golden model's register file (clang)
+FUZZ_GOLDEN := $(O)/fuzz/isq-fuzz-golden
+$(FUZZ_GOLDEN): tests/rtl/fuzz_golden.c $(ISQ_GOLDEN_SRCS) $(ISQ_GEN_H) $(ISQ_BUILD_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(CSTD) -D_GNU_SOURCE \
+		$(ISQ_SIM_INC) -o $@ tests/rtl/fuzz_golden.c $(ISQ_GOLDEN_SRCS)
+.PHONY: fuzz-golden fuzz-golden-suite
+FUZZ_RUNS ?= 200000
+fuzz-golden: $(FUZZ_GOLDEN)
+	@mkdir -p $(O)/fuzz/corpus-golden
+	$(Q)if $(FUZZ_GOLDEN) -runs=$(FUZZ_RUNS) -max_len=2000 $(O)/fuzz/corpus-golden \
+	      > $(O)/fuzz/golden.log 2>&1; then tail -1 $(O)/fuzz/golden.log; \
+	      echo "fuzz-golden: 1 passed, 0 failed"; \
+	    else tail -30 $(O)/fuzz/golden.log; echo "fuzz-golden: 0 passed, 1 failed"; false; fi
+fuzz-golden-suite:
+	$(Q)$(RUN_SUITE) golden-fuzz $(MAKE) --no-print-directory fuzz-golden
+CHECK_SUITES += fuzz-golden-suite
