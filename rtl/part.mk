@@ -1,5 +1,7 @@
 # rtl/part.mk — the sequence-counter engine: generated register views, lint,
-# synthesis, demo.
+# synthesis. Tests, benchmark and demo are in rtl/tests.mk (included by
+# sim/part.mk). Targets: make lint-rtl (in make lint), make synth, make
+# test-rtl, make bench-rtl, make demo-rtl, make fuzz-golden. docs/rtl.md.
 #
 # Variables for other fragments:
 #   ISQ_GEN_H    $(GEN)/isq_regs.h — C view of rtl/isq_regs.tbl (make targets depend on it)
