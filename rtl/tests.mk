@@ -48,9 +48,21 @@ $(BIN)/isq-test-linear-w1024: $(O)/obj/tests/rtl/test_linear.o $(O)/obj/tests/rt
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
 
+# a configuration with no power of two in it: 1000 slots, 100 groups, W = 128
+$(BIN)/isq-test-directed-rtl-odd: $(RTLT_DIR_OBJS) $(ISQ_TB_LIB_ODD)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+$(BIN)/isq-test-random-odd: $(O)/obj/tests/rtl/test_random.o $(RTLT_RT_OBJS) $(ISQ_TB_LIB_ODD) $(ISQ_GOLDEN_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+$(BIN)/isq-test-linear-odd: $(O)/obj/tests/rtl/test_linear.o $(O)/obj/tests/rtl/tcheck.o $(RTLT_RT_OBJS) $(ISQ_TB_LIB_ODD) $(ISQ_GOLDEN_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+
 RTLT_BINS := $(RTLT_GOLDEN_BIN) $(BIN)/isq-test-directed-rtl $(BIN)/isq-test-directed-rtl-w1024 \
              $(BIN)/isq-test-random $(BIN)/isq-test-random-w1024 $(BIN)/isq-test-linear \
-             $(BIN)/isq-test-linear-w1024
+             $(BIN)/isq-test-linear-w1024 $(BIN)/isq-test-directed-rtl-odd \
+             $(BIN)/isq-test-random-odd $(BIN)/isq-test-linear-odd
 # CI: 3,000,000 random operations at W = 64 and 1,000,000 at W = 1024
 # (ISQ_OPS / ISQ_OPS_W1024 override); the seed is printed, ISQ_SEED reproduces it.
 ISQ_OPS ?= 3000000
@@ -65,6 +77,9 @@ test-rtl: $(RTLT_BINS)
 	$(Q)$(RUN_SUITE) rtl-linear-w1024 $(BIN)/isq-test-linear-w1024
 	$(Q)ISQ_OPS=$(ISQ_OPS) $(RUN_SUITE) rtl-random-w64 $(BIN)/isq-test-random
 	$(Q)ISQ_OPS=$(ISQ_OPS_W1024) $(RUN_SUITE) rtl-random-w1024 $(BIN)/isq-test-random-w1024
+	$(Q)$(RUN_SUITE) rtl-directed-odd $(BIN)/isq-test-directed-rtl-odd
+	$(Q)$(RUN_SUITE) rtl-linear-odd $(BIN)/isq-test-linear-odd
+	$(Q)ISQ_OPS=$(ISQ_OPS_W1024) $(RUN_SUITE) rtl-random-odd $(BIN)/isq-test-random-odd
 CHECK_SUITES += test-rtl
 
 # ---- benchmark (bench/rtl): table + bench/out/rtl.json

@@ -9,6 +9,7 @@
 #                   W = 64) + C testbench library; link with a C++-aware line:
 #   ISQ_TB_LDLIBS   libraries to add after ISQ_TB_LIB
 #   ISQ_TB_LIB_W1024  the same library for the W = 1024 build (tests)
+#   ISQ_TB_LIB_ODD    ... for 1000 slots, 100 groups, W = 128 (tests)
 #   ISQ_TRACE       vcd (default), fst or none: what the model can trace
 
 ISQ_SIM_INC    := -I$(TOP)/sim/include -I$(TOP)/sim/golden $(ISQ_GEN_INC)
@@ -64,8 +65,10 @@ $(O)/lib/libisq_tb$(if $(filter default,$(1)),,_$(1)).a: $(O)/verilator/$(1)/Vis
 endef
 $(eval $(call ISQ_TB_CONFIG,default,4096,1024,64))
 $(eval $(call ISQ_TB_CONFIG,w1024,4096,1024,1024))
+$(eval $(call ISQ_TB_CONFIG,odd,1000,100,128))
 ISQ_TB_LIB       := $(O)/lib/libisq_tb.a
 ISQ_TB_LIB_W1024 := $(O)/lib/libisq_tb_w1024.a
+ISQ_TB_LIB_ODD   := $(O)/lib/libisq_tb_odd.a
 ALL_TARGETS += $(ISQ_TB_LIB)
 
 -include rtl/tests.mk
