@@ -42,6 +42,7 @@ struct ha_sa {
 	unsigned reissues;
 	enum har_rule last_drop;
 	bool held;               /* we hold its dataplane group */
+	uint32_t group;
 	bool overflow;           /* the jump was refused or unbounded */
 	uint32_t wait[MAX_CHILDREN];   /* REKEYING: Child SAs to be replaced */
 	unsigned n_wait;
@@ -49,6 +50,9 @@ struct ha_sa {
 	bool restored;
 	struct ha_restored rest;
 	uint64_t card_epoch;
+	/* A sync stream (ha_stream): back-to-back valid requests. */
+	bool streaming;
+	unsigned stream_left;
 };
 
 struct ha_kill {
@@ -67,7 +71,20 @@ struct ha {
 	uint32_t *watch;                 /* IKE SA ids in REKEYING */
 	size_t n_watch, cap_watch;
 	uint64_t next_poll;
+	/* ha_takeover_all(): a queue, at most max_inflight syncs out. */
+	uint32_t *queue;
+	size_t q_len, q_pos;
+	unsigned queued, inflight, q_failed;
+	bool pumping;
+	/* The last ha_takeover_all(): from its start until nothing runs. */
+	bool all_pending;
+	uint64_t all_t0, all_ms;
+	/* Sync streams (ha_stream, the benchmark's driver). */
+	unsigned streams;
+	uint64_t stream_answered, stream_failed, stream_t0, stream_t1;
 };
+
+static void running_dec(struct ha *h);
 
 /* ---- helpers ---- */
 
@@ -545,9 +562,13 @@ static void ext_sa_free(void *ctx, struct ike_sa *sa)
 	if (!hs)
 		return;
 	if (hs->state == HA_SYNC_PENDING || hs->state == HA_SYNC_REKEYING) {
-		h->running--;
 		h->st.takeovers_failed++;
+		if (hs->state == HA_SYNC_PENDING)
+			h->inflight--;
+		running_dec(h);
 	}
+	if (hs->streaming)
+		h->streams--;
 	ike_sa_set_ext(sa, NULL);
 	memset(hs, 0, sizeof(*hs));
 	free(hs);
@@ -565,16 +586,33 @@ const struct ike_ext_ops ha_ext_ops = {
 
 /* ---- cluster role: the takeover procedure ---- */
 
+static void pump(struct ha *h);
+
+static void running_dec(struct ha *h)
+{
+	if (--h->running == 0 && !h->queued && h->all_pending) {
+		h->all_pending = false;
+		h->all_ms = now_ms(h) - h->all_t0;
+	}
+}
+
 static void set_state(struct ha *h, struct ha_sa *hs, enum ha_sync_state s)
 {
 	bool was = hs->state == HA_SYNC_PENDING || hs->state == HA_SYNC_REKEYING;
 	bool is = s == HA_SYNC_PENDING || s == HA_SYNC_REKEYING;
+	bool was_p = hs->state == HA_SYNC_PENDING, is_p = s == HA_SYNC_PENDING;
 
+	hs->state = s;
+	if (was_p && !is_p)
+		h->inflight--;
+	else if (!was_p && is_p)
+		h->inflight++;
 	if (was && !is)
-		h->running--;
+		running_dec(h);
 	else if (!was && is)
 		h->running++;
-	hs->state = s;
+	if (was_p && !is_p && h->q_pos < h->q_len)
+		pump(h);
 }
 
 /* The takeover failed: the IKE SA cannot be trusted any more. §8.3: "the
@@ -609,21 +647,45 @@ static void release_group(struct ha *h, struct ike_sa *sa, struct ha_sa *hs)
 	h->st.releases++;
 }
 
-/* After the sync (or without one): inbound advance, release, rekeys. */
+/* After the sync (or without one): inbound advance, then the outbound jump
+ * that leaves HOLD in the same card operation, rekeys. */
 static void takeover_finish(struct ha *h, struct ike_sa *sa, struct ha_sa *hs)
 {
 	const struct har_plan *p = &hs->plan;
+	bool have_group = dp_ops(h) && sa_group(sa, &hs->group);
 	uint64_t ep = 0;
-	uint32_t g;
+	int err;
 
 	/* §5.2 / PROTOCOL.md §3.3: our inbound windows move up by the delta
 	 * the peer was asked to add: everything at or below snapshot + D is
 	 * rejected from now on (strict §8.2 policy). One group command. */
-	if (p->rc_len && p->delta && dp_ops(h) && sa_group(sa, &g)) {
-		if (dp_ops(h)->group_rx_advance(h->env.dp.ctx, g, p->delta, &ep)) {
+	if (p->rc_len && p->delta && have_group) {
+		if (dp_ops(h)->group_rx_advance(h->env.dp.ctx, hs->group, p->delta, &ep)) {
 			h->st.dp_errors++;
 		} else {
 			h->st.rx_advances++;
+			hs->card_epoch = ep;
+		}
+	}
+	/* §5.2: "Upon failover, the newly active member MUST increment its
+	 * own replay counter" — every outbound slot of the IKE SA with one
+	 * atomic GROUP_TX_ADD, which also leaves HOLD at the same edge (card
+	 * and XDP). Refused (nothing changed, still held) if a counter would
+	 * pass its limit: those Child SAs must be replaced first. */
+	if (have_group && !hs->overflow) {
+		err = p->stale_unbounded ? -EOVERFLOW :
+		      dp_ops(h)->group_tx_add(h->env.dp.ctx, hs->group, p->jump, true, &ep);
+		if (err == -EOVERFLOW) {
+			hs->overflow = true;
+			h->st.jump_overflow++;
+		} else if (err) {
+			h->st.dp_errors++;
+			takeover_fail(h, sa, hs, "dataplane jump failed");
+			return;
+		} else {
+			h->st.jumps++;
+			h->st.releases++;
+			hs->held = false;
 			hs->card_epoch = ep;
 		}
 	}
@@ -641,17 +703,20 @@ static void takeover_finish(struct ha *h, struct ike_sa *sa, struct ha_sa *hs)
 			   "group held until %u Child SA(s) are rekeyed", hs->n_wait);
 		return;
 	}
-	release_group(h, sa, hs);
-	set_state(h, hs, HA_SYNC_DONE);
+	if (!have_group)
+		hs->held = false;
 	hs->finished = now_ms(h);
+	set_state(h, hs, HA_SYNC_DONE);
 	h->st.takeovers_done++;
 	ike_sa_hold_sending(sa, false);
 	if (p->rekey_children || p->rekey_soon)
 		rekey_children(h, sa, NULL, false);
 	if (p->rekey_ike && ike_rekey_ike(h->e, hs->id) == 0)
 		h->st.rekeys_ike++;
-	ike_sa_log(sa, IKE_LOG_INFO, "RFC 6311: takeover done in %llu ms (case %d: %s)%s%s",
+	ike_sa_log(sa, IKE_LOG_INFO, "RFC 6311: takeover done in %llu ms (case %d: %s): outbound "
+		   "jump %llu and release in one card operation%s%s",
 		   (unsigned long long)(hs->finished - hs->started), p->kase, ha_case_str(p->kase),
+		   (unsigned long long)p->jump,
 		   p->rekey_children ? "; Child SAs rekeyed (inbound windows not synchronised)" : "",
 		   p->rekey_soon ? "; Child SAs rekeyed (large jump)" : "");
 }
@@ -815,7 +880,7 @@ int ha_takeover(struct ha *h, uint32_t ike_id)
 	}
 	have_group = dp_ops(h) && sa_group(sa, &g);
 	/* 1. Hold: no ESP of this IKE SA leaves (card) or is accepted (XDP)
-	 *    until the counters are in line. */
+	 *    until the counters are in line (a restored SA is held already). */
 	if (have_group && !hs->held) {
 		if ((err = dp_ops(h)->group_hold(h->env.dp.ctx, g, &ep))) {
 			h->st.dp_errors++;
@@ -825,36 +890,16 @@ int ha_takeover(struct ha *h, uint32_t ike_id)
 		hs->held = true;
 		hs->card_epoch = ep;
 	}
-	/* 2. §5.2: "Upon failover, the newly active member MUST increment its
-	 *    own replay counter" — every outbound slot of the IKE SA, one
-	 *    atomic GROUP_TX_ADD. Refused (nothing changed) if a counter
-	 *    would pass its limit: then those Child SAs must be replaced. */
-	if (have_group) {
-		err = hs->plan.stale_unbounded ? -EOVERFLOW :
-		      dp_ops(h)->group_tx_add(h->env.dp.ctx, g, hs->plan.jump, false, &ep);
-		if (err == -EOVERFLOW) {
-			hs->overflow = true;
-			h->st.jump_overflow++;
-		} else if (err) {
-			h->st.dp_errors++;
-			takeover_fail(h, sa, hs, "dataplane jump failed");
-			return 0;
-		} else {
-			h->st.jumps++;
-			hs->card_epoch = ep;
-		}
-	}
-	ike_sa_log(sa, IKE_LOG_INFO, "RFC 6311: takeover in failover epoch %llu, case %d (%s): "
-		   "outbound jump %llu%s", (unsigned long long)h->epoch, hs->plan.kase,
-		   ha_case_str(hs->plan.kase), (unsigned long long)hs->plan.jump,
-		   hs->overflow ? " refused (counter limit)" : "");
+	ike_sa_log(sa, IKE_LOG_INFO, "RFC 6311: takeover in failover epoch %llu, case %d (%s), "
+		   "group held; outbound jump %llu planned", (unsigned long long)h->epoch,
+		   hs->plan.kase, ha_case_str(hs->plan.kase), (unsigned long long)hs->plan.jump);
 	if (hs->plan.kase == HAR_CASE_NONE) {
 		/* Case 4: "the existing IKEv2 behavior". */
 		h->st.no_support++;
 		takeover_finish(h, sa, hs);
 		return 0;
 	}
-	/* 3. The request. Our queued exchanges wait (our Message IDs are
+	/* 2. The request. Our queued exchanges wait (our Message IDs are
 	 *    stale until the answer); R7 strict: incoming requests are
 	 *    dropped until the sync is complete (§8.1). */
 	ike_sa_hold_sending(sa, true);
@@ -905,52 +950,212 @@ int ha_takeover(struct ha *h, uint32_t ike_id)
 	return 0;
 }
 
+struct idlist {
+	uint32_t *ids;
+	size_t n, cap;
+	bool oom;
+};
+
+static void collect_ids(void *arg, const struct ike_sa_info *sa, const struct ike_child_info *c,
+			unsigned n)
+{
+	struct idlist *l = arg;
+
+	(void)c;
+	(void)n;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? 2 * l->cap : 256;
+		uint32_t *t = realloc(l->ids, nc * sizeof(*t));
+
+		if (!t) {
+			l->oom = true;
+			return;
+		}
+		l->ids = t;
+		l->cap = nc;
+	}
+	l->ids[l->n++] = sa->id;
+}
+
+/* Start queued takeovers while fewer than max_inflight syncs are out. */
+static void pump(struct ha *h)
+{
+	unsigned max = h->env.max_inflight ? h->env.max_inflight : 64;
+
+	if (h->pumping)
+		return;
+	h->pumping = true;
+	while (h->q_pos < h->q_len && h->inflight < max) {
+		int err = ha_takeover(h, h->queue[h->q_pos++]);
+
+		h->queued--;
+		if (err && err != -EALREADY && err != -EINPROGRESS && err != -ENOTCONN &&
+		    err != -ENOENT)
+			h->q_failed++;
+	}
+	if (h->q_pos == h->q_len) {
+		free(h->queue);
+		h->queue = NULL;
+		h->q_pos = h->q_len = 0;
+	}
+	h->pumping = false;
+	if (!h->running && !h->queued && h->all_pending) {
+		h->all_pending = false;
+		h->all_ms = now_ms(h) - h->all_t0;
+	}
+}
+
 int ha_takeover_all(struct ha *h, unsigned *started, unsigned *failed)
 {
-	struct ike_sa_info info;
-	unsigned ok = 0, bad = 0;
-	uint32_t *ids = NULL;
-	size_t n = 0, cap = 0;
+	struct idlist l = { 0 };
 
 	if (!h->e)
 		return -ENOENT;
-	/* Collect the ids first: a takeover may end (kill) SAs. */
-	for (uint32_t id = 1, seen = 0; seen < ike_engine_sa_count(h->e) && id < UINT32_MAX; id++) {
-		if (ike_sa_info_by_id(h->e, id, &info))
-			continue;
-		seen++;
-		if (n == cap) {
-			size_t nc = cap ? 2 * cap : 256;
-			uint32_t *t = realloc(ids, nc * sizeof(*t));
+	/* RFC 6311 §7: "the standby member can choose to initiate the
+	 * exchange in a 'lazy' fashion ... the capacity of a cluster member
+	 * to initiate counter synchronization simultaneously with a large
+	 * number of peers": at most max_inflight syncs at a time (bursts of
+	 * thousands overflow socket buffers and cost retransmissions). */
+	ike_foreach_sa(h->e, collect_ids, &l);
+	if (l.oom) {
+		free(l.ids);
+		return -ENOMEM;
+	}
+	h->all_t0 = now_ms(h);
+	h->all_pending = true;
+	h->q_failed = 0;
+	if (h->queue) {
+		/* Queue behind what is still queued. */
+		uint32_t *t = realloc(h->queue, (h->q_len + l.n) * sizeof(*t));
 
-			if (!t) {
-				free(ids);
-				return -ENOMEM;
-			}
-			ids = t;
-			cap = nc;
+		if (!t) {
+			free(l.ids);
+			return -ENOMEM;
 		}
-		ids[n++] = id;
+		memcpy(t + h->q_len, l.ids, l.n * sizeof(*t));
+		h->queue = t;
+		h->q_len += l.n;
+		free(l.ids);
+	} else {
+		h->queue = l.ids;
+		h->q_len = l.n;
+		h->q_pos = 0;
 	}
-	for (size_t i = 0; i < n; i++) {
-		int err = ha_takeover(h, ids[i]);
-
-		if (!err)
-			ok++;
-		else if (err != -EALREADY && err != -EINPROGRESS && err != -ENOTCONN)
-			bad++;
-	}
-	free(ids);
+	h->queued += (unsigned)l.n;
 	if (started)
-		*started = ok;
+		*started = (unsigned)l.n;
+	pump(h);
 	if (failed)
-		*failed = bad;
+		*failed = h->q_failed;
 	return 0;
+}
+
+bool ha_takeover_all_ms(const struct ha *h, uint64_t *ms)
+{
+	*ms = h->all_ms;
+	return !h->all_pending;
 }
 
 unsigned ha_takeovers_running(const struct ha *h)
 {
-	return h->running;
+	return h->running + h->queued;
+}
+
+/* ---- sync streams: a cluster-side driver for the benchmark ---- */
+
+static void on_stream_response(void *arg, struct ike_sa *sa, const struct ikm_msg *resp);
+
+/* One valid request: M1 one above what the peer expects from us now (so
+ * P-a passes), P1 = what we expect, a fresh nonce. */
+static int stream_next(struct ha *h, struct ike_sa *sa, struct ha_sa *hs)
+{
+	struct ikm_builder b;
+	struct haw_mid req;
+	uint32_t ns, nr;
+	int len;
+
+	ike_sa_mids(sa, &ns, &nr);
+	if (ns == UINT32_MAX || ikc_rng_bytes(h->env.rng, req.nonce, HAW_NONCE_LEN))
+		return -EOVERFLOW;
+	hs->pend = (struct har_pending){ .outstanding = true, .m1 = ns + 1, .p1 = nr };
+	memcpy(hs->pend.nonce, req.nonce, HAW_NONCE_LEN);
+	req.send = hs->pend.m1;
+	req.recv = hs->pend.p1;
+	ikm_build_chain(&b, hs->plain, sizeof(hs->plain));
+	haw_build_mid(&b, &req);
+	if ((len = ikm_build_end(&b)) < 0)
+		return len;
+	hs->plain_len = (size_t)len;
+	return ike_sa_oob_request(sa, INFORMATIONAL, 0, PT_N, hs->plain, hs->plain_len,
+				  on_stream_response, hs);
+}
+
+static void stream_end(struct ha *h, struct ha_sa *hs, bool failed)
+{
+	hs->streaming = false;
+	hs->pend.outstanding = false;
+	h->streams--;
+	if (failed)
+		h->stream_failed++;
+}
+
+static void on_stream_response(void *arg, struct ike_sa *sa, const struct ikm_msg *resp)
+{
+	struct ha_sa *hs = arg;
+	struct ha *h = hs->h;
+	struct haw_mid mid;
+	uint32_t ns, nr;
+
+	if (!hs->streaming)
+		return;
+	if (!resp || haw_parse_response(resp, &mid) != HAW_OK ||
+	    har_clu_check(&hs->pend, &mid) != HAR_OK) {
+		stream_end(h, hs, true);
+		return;
+	}
+	ike_sa_mids(sa, &ns, &nr);
+	ike_sa_set_mids(sa, mid.recv > ns ? mid.recv : ns, mid.send > nr ? mid.send : nr);
+	h->stream_answered++;
+	h->stream_t1 = now_ms(h);
+	if (--hs->stream_left == 0 || stream_next(h, sa, hs))
+		stream_end(h, hs, hs->stream_left != 0);
+}
+
+int ha_stream(struct ha *h, uint32_t ike_id, unsigned count)
+{
+	struct ike_sa *sa = h->e ? ike_sa_by_id(h->e, ike_id) : NULL;
+	struct ha_sa *hs;
+	int err;
+
+	if (!sa)
+		return -ENOENT;
+	if (!ike_sa_established(sa) || !(ike_sa_caps(sa) & IKE_CAP_MID_SYNC))
+		return -ENOTCONN;
+	hs = hsa_get(h, sa);
+	if (!hs)
+		return -ENOMEM;
+	if (hs->streaming || hs->state == HA_SYNC_PENDING || !count)
+		return -EBUSY;
+	if (!h->streams) {
+		h->stream_answered = h->stream_failed = 0;
+		h->stream_t0 = h->stream_t1 = now_ms(h);
+	}
+	hs->streaming = true;
+	hs->stream_left = count;
+	h->streams++;
+	err = stream_next(h, sa, hs);
+	if (err)
+		stream_end(h, hs, true);
+	return err;
+}
+
+void ha_stream_stats(const struct ha *h, unsigned *running, uint64_t *answered,
+		     uint64_t *failed, uint64_t *ms)
+{
+	*running = h->streams;
+	*answered = h->stream_answered;
+	*failed = h->stream_failed;
+	*ms = h->stream_t1 - h->stream_t0;
 }
 
 /* ---- timers ---- */
@@ -1048,6 +1253,7 @@ void ha_free(struct ha *h)
 		return;
 	free(h->kills);
 	free(h->watch);
+	free(h->queue);
 	free(h);
 }
 

@@ -80,6 +80,8 @@ struct ha_env {
 	                                   * rekey them, §8.2 policy) */
 	uint32_t reissue_max;             /* invalid responses tolerated per
 	                                   * takeover (0 = 5) */
+	uint32_t max_inflight;            /* ha_takeover_all: syncs out at
+	                                   * once (0 = 64) */
 };
 
 extern const struct ike_ext_ops ha_ext_ops;
@@ -105,10 +107,25 @@ int ha_set_epoch(struct ha *h, uint64_t epoch);
  * -EALREADY done in this epoch; -EINPROGRESS running; -ENOEXEC no
  * dataplane group; other -errno from the dataplane or the engine. */
 int ha_takeover(struct ha *h, uint32_t ike_id);
-/* All established IKE SAs not yet taken over in this epoch. */
+/* All established IKE SAs not yet taken over in this epoch, at most
+ * max_inflight syncs at a time (the rest queued, their groups held).
+ * *started: IKE SAs queued; *failed: those that could not even start. */
 int ha_takeover_all(struct ha *h, unsigned *started, unsigned *failed);
-/* Takeovers still running (pending response or waiting for rekeys). */
+/* Takeovers still running (queued, pending response, waiting for rekeys). */
 unsigned ha_takeovers_running(const struct ha *h);
+/* Time from the last ha_takeover_all() until no takeover ran any more;
+ * false while it still runs. */
+bool ha_takeover_all_ms(const struct ha *h, uint64_t *ms);
+
+/* A sync stream (the benchmark's cluster-side driver): count valid
+ * Message ID sync exchanges back to back on one IKE SA (M1 = the peer's
+ * expected + 1 each time, fresh nonce), no dataplane operation. 0, or
+ * -ENOENT, -ENOTCONN (not established / no Message ID sync), -EBUSY. */
+int ha_stream(struct ha *h, uint32_t ike_id, unsigned count);
+/* Streams running, responses adopted, streams failed, ms from the first
+ * request to the last adopted response (since the first stream started). */
+void ha_stream_stats(const struct ha *h, unsigned *running, uint64_t *answered,
+		     uint64_t *failed, uint64_t *ms);
 
 uint64_t ha_next_timer(const struct ha *h);  /* UINT64_MAX: none */
 void ha_run_timers(struct ha *h);

@@ -93,3 +93,10 @@ $(BIN)/fuzz-rfc6311-seeds: $(O)/obj/tests/rfc6311/fuzz_seeds.o $(HA_LIBS)
 .PHONY: test-rfc6311-fuzz
 test-rfc6311-fuzz: $(BIN)/fuzz-rfc6311 $(BIN)/fuzz-rfc6311-seeds
 	$(Q)$(RUN_SUITE) rfc6311-fuzz tests/rfc6311/run-fuzz $(BIN) $(HA_FUZZ_SECONDS)
+
+# ---- benchmark -----------------------------------------------------------------
+.PHONY: bench-sync
+bench-sync: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
+	@mkdir -p $(BENCH_OUT)
+	$(Q)bench/sync/run-bench-sync $(BENCH_OUT)/sync.json
+BENCH_TARGETS += bench-sync

@@ -371,13 +371,82 @@ static int control(void *ctx, struct agent *a, const char *cmd, struct json_obje
 	}
 	if (!strcmp(cmd, "takeover-status")) {
 		const struct ha_stats *s = ha_stats(g->h);
+		uint64_t ms;
 
 		json_object_object_add(resp, "epoch", json_object_new_uint64(ha_epoch(g->h)));
 		json_object_object_add(resp, "running", json_object_new_int64(
 			ha_takeovers_running(g->h)));
 		json_object_object_add(resp, "done", json_object_new_uint64(s->takeovers_done));
 		json_object_object_add(resp, "failed", json_object_new_uint64(s->takeovers_failed));
+		if (ha_takeover_all_ms(g->h, &ms))
+			json_object_object_add(resp, "all_ms", json_object_new_uint64(ms));
 		return 0;
+	}
+	if (!strcmp(cmd, "sync-stream")) {
+		/* The benchmark's cluster-side driver: count valid sync
+		 * exchanges back to back on one or every IKE SA. */
+		unsigned n = 0, bad = 0;
+		struct collect cl = { .g = g };
+
+		if (!jint(req, "count", &v) || v <= 0 || v > 1000000) {
+			jerr(resp, "need \"count\" (1..1000000)");
+			return -EINVAL;
+		}
+		if (jbool(req, "all")) {
+			ike_foreach_sa(a->e, collect_id, &cl);
+		} else {
+			int64_t id;
+
+			if (!jint(req, "ike", &id) || id <= 0 || id > UINT32_MAX) {
+				jerr(resp, "need \"ike\" or \"all\"");
+				return -EINVAL;
+			}
+			cl.ids = malloc(sizeof(*cl.ids));
+			if (cl.ids)
+				cl.ids[cl.n++] = (uint32_t)id;
+		}
+		for (size_t i = 0; i < cl.n; i++) {
+			if (ha_stream(g->h, cl.ids[i], (unsigned)v))
+				bad++;
+			else
+				n++;
+		}
+		free(cl.ids);
+		json_object_object_add(resp, "started", json_object_new_int64(n));
+		json_object_object_add(resp, "refused", json_object_new_int64(bad));
+		return n ? 0 : -ENOTCONN;
+	}
+	if (!strcmp(cmd, "sync-stream-status")) {
+		unsigned running;
+		uint64_t answered, failed, ms;
+
+		ha_stream_stats(g->h, &running, &answered, &failed, &ms);
+		json_object_object_add(resp, "running", json_object_new_int64(running));
+		json_object_object_add(resp, "answered", json_object_new_uint64(answered));
+		json_object_object_add(resp, "failed", json_object_new_uint64(failed));
+		json_object_object_add(resp, "ms", json_object_new_uint64(ms));
+		return 0;
+	}
+	if (!strcmp(cmd, "child-create")) {
+		/* One more Child SA (CREATE_CHILD_SA) on one or every IKE SA. */
+		struct collect cl = { .g = g };
+		unsigned n = 0;
+
+		if (jbool(req, "all")) {
+			ike_foreach_sa(a->e, collect_id, &cl);
+		} else if (jint(req, "ike", &v) && v > 0 && v <= UINT32_MAX) {
+			cl.ids = malloc(sizeof(*cl.ids));
+			if (cl.ids)
+				cl.ids[cl.n++] = (uint32_t)v;
+		} else {
+			jerr(resp, "need \"ike\" or \"all\"");
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < cl.n; i++)
+			n += ike_create_child(a->e, cl.ids[i]) == 0;
+		free(cl.ids);
+		json_object_object_add(resp, "started", json_object_new_int64(n));
+		return n ? 0 : -ENOENT;
 	}
 	return -ENOENT;
 }

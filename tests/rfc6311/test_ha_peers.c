@@ -1079,8 +1079,9 @@ static void t_jump_overflow(void **state)
 	assert_true(ike_sa_dp_group(ike_sa_by_id(B->e, b.id), &g));
 	assert_int_equal(B->dp.ops->group_tx_add(B->dp.ctx, g, UINT32_MAX - 1000, false, &ep), 0);
 	assert_int_equal(ha_takeover(HA_B, b.id), 0);
-	assert_int_equal(ha_stats(HA_B)->jump_overflow, 1);
 	run(hn, 30);
+	/* the jump (with the release) comes after the sync: refused */
+	assert_int_equal(ha_stats(HA_B)->jump_overflow, 1);
 	assert_int_equal(ha_sa_info(HA_B, b.id, &hb), 0);
 	assert_true(hb.state == HA_SYNC_REKEYING || hb.state == HA_SYNC_DONE);
 	run(hn, 300);
@@ -1204,6 +1205,89 @@ static void t_restore(void **state)
 	freehn(hn);
 }
 
+/* The benchmark's driver: back-to-back valid syncs, all answered; and the
+ * duration of a takeover of every IKE SA. */
+static void t_stream_and_all(void **state)
+{
+	struct hnet *hn = mk(SYNC, SYNC);
+	struct ike_sa_info b;
+	unsigned running;
+	uint64_t answered, failed, ms;
+
+	(void)state;
+	up_from(hn, 0);
+	up_from(hn, 0);
+	{
+		struct tsa s;
+
+		tpeer_sas(B, &s);
+		assert_int_equal(s.n, 2);
+		assert_int_equal(ha_stream(HA_B, s.sa[0].id, 40), 0);
+		assert_int_equal(ha_stream(HA_B, s.sa[1].id, 40), 0);
+		assert_int_equal(ha_stream(HA_B, s.sa[1].id, 40), -EBUSY);
+		b = s.sa[0];
+	}
+	run(hn, 100);
+	ha_stream_stats(HA_B, &running, &answered, &failed, &ms);
+	assert_int_equal(running, 0);
+	assert_int_equal(answered, 80);
+	assert_int_equal(failed, 0);
+	assert_int_equal(ha_stats(HA_A)->req_answered, 80);
+	assert_int_equal(ha_stream(HA_B, 999, 1), -ENOENT);
+	/* takeover of both: the duration is known once both are done */
+	assert_int_equal(ha_takeover_all(HA_B, &running, NULL), 0);
+	assert_int_equal(running, 2);
+	assert_false(ha_takeover_all_ms(HA_B, &ms));
+	run(hn, 100);
+	assert_true(ha_takeover_all_ms(HA_B, &ms));
+	assert_int_equal(ha_stats(HA_B)->takeovers_done, 2);
+	(void)b;
+	freehn(hn);
+}
+
+/* RFC 6311 §7 pacing: a takeover of many IKE SAs keeps at most
+ * max_inflight syncs out; the others wait (held) in a queue. */
+static void t_paced(void **state)
+{
+	struct hnet *hn = calloc(1, sizeof(*hn));
+	unsigned started = 0, failed = 0, on_wire = 0;
+	uint64_t ms;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct ha_env env = { .ctx = &hn->net, .now = hnow, .wall_ms = hwall,
+				      .rng = &hn->rng[i].rng, .max_inflight = 2 };
+
+		ikc_rng_det_init(&hn->rng[i], 77u + (unsigned)i);
+		assert_int_equal(ha_new(&env, &hn->ha[i]), 0);
+		hn->net.p[i].ext = &ha_ext_ops;
+		hn->net.p[i].ext_ctx = hn->ha[i];
+	}
+	assert_int_equal(tnet_init(&hn->net, tconf(hn->conf[0], sizeof(hn->conf[0]), 0, SYNC, NULL),
+				   tconf(hn->conf[1], sizeof(hn->conf[1]), 1, SYNC, NULL)), 0);
+	for (int i = 0; i < 2; i++) {
+		ha_attach(hn->ha[i], hn->net.p[i].e);
+		ha_set_dp(hn->ha[i], &hn->net.p[i].dp);
+	}
+	for (int i = 0; i < 5; i++)
+		up_from(hn, 0);
+	hn->net.hold = true;
+	assert_int_equal(ha_takeover_all(HA_B, &started, &failed), 0);
+	assert_int_equal(started, 5);
+	assert_int_equal(failed, 0);
+	assert_int_equal(ha_takeovers_running(HA_B), 5);
+	for (struct tpkt *t = hn->net.head; t; t = t->next)
+		on_wire++;
+	assert_int_equal(on_wire, 2);
+	assert_false(ha_takeover_all_ms(HA_B, &ms));
+	hn->net.hold = false;
+	run(hn, 200);
+	assert_int_equal(ha_takeovers_running(HA_B), 0);
+	assert_int_equal(ha_stats(HA_B)->takeovers_done, 5);
+	assert_true(ha_takeover_all_ms(HA_B, &ms));
+	freehn(hn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1235,6 +1319,8 @@ int main(void)
 		cmocka_unit_test(t_write_ahead_refused),
 		cmocka_unit_test(t_jump_overflow),
 		cmocka_unit_test(t_restore),
+		cmocka_unit_test(t_stream_and_all),
+		cmocka_unit_test(t_paced),
 	};
 
 	return cmocka_run_group_tests_name("rfc6311-peers", tests, NULL, NULL);
