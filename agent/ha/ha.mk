@@ -100,3 +100,9 @@ bench-sync: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
 	@mkdir -p $(BENCH_OUT)
 	$(Q)bench/sync/run-bench-sync $(BENCH_OUT)/sync.json
 BENCH_TARGETS += bench-sync
+
+# ---- the demo: `make demo` runs the failover on the simulated card ------------
+.PHONY: demo-failover
+demo-failover: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
+	$(Q)tests/rfc6311/demo-failover.sh $(BIN)
+DEMO_TARGET := demo-failover
