@@ -53,13 +53,16 @@ test-rfc6311-unit: $(BIN)/test-rfc6311-rules $(BIN)/test-rfc6311-snap $(BIN)/tes
 
 # Real agents (each with its simulated card) in network namespaces; the
 # same against strongSwan 5.9.8; tshark decodes the sync exchanges.
-.PHONY: test-rfc6311-agents test-rfc6311-strongswan
+.PHONY: test-rfc6311-agents test-rfc6311-strongswan test-rfc6311-xdp
 test-rfc6311-agents: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
 	$(Q)$(RUN_SUITE) rfc6311-agents tests/rfc6311/agents.sh $(BIN)
 test-rfc6311-strongswan: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
 	$(Q)$(RUN_SUITE) rfc6311-strongswan tests/rfc6311/strongswan.sh $(BIN)
+test-rfc6311-xdp: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
+	$(Q)$(RUN_SUITE) rfc6311-xdp tests/rfc6311/xdp.sh $(BIN)
 
-test-rfc6311: test-rfc6311-unit test-rfc6311-fuzz test-rfc6311-agents test-rfc6311-strongswan
+test-rfc6311: test-rfc6311-unit test-rfc6311-fuzz test-rfc6311-agents test-rfc6311-strongswan \
+	      test-rfc6311-xdp
 
 CHECK_SUITES += test-rfc6311
 ASAN_SUITES  += test-rfc6311-unit
