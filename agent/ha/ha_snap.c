@@ -22,7 +22,7 @@
 /* Record fields. */
 enum {
 	T_VERSION = 1, T_CONN, T_ID, T_FLAGS, T_SPI, T_LOCAL, T_REMOTE, T_SUITE, T_KEYS,
-	T_PEER_ID, T_MIDS, T_CAPS, T_HA, T_CHILD,
+	T_PEER_ID, T_MIDS, T_CAPS, T_HA, T_CHILD = 15,   /* 14: reserved */
 };
 /* Child fields (inside T_CHILD). */
 enum {
