@@ -45,6 +45,10 @@ a_out=$(sa_get a 0 '.children[0].slot_out') a_in=$(sa_get a 0 '.children[0].slot
 p_out=$(sa_get p "$p_idx" '.children[0].slot_out') p_in=$(sa_get p "$p_idx" '.children[0].slot_in')
 p_other=$((1 - p_idx))
 p_other_out=$(sa_get p $p_other '.children[0].slot_out')
+# A second Child SA on the IKE SA we follow (CREATE_CHILD_SA from P).
+printf '%s\n' "{\"cmd\":\"child-create\",\"ike\":$(sa_get p "$p_idx" .id)}" | nc -U -N "$RUN/p.sock" > /dev/null
+wait_for test "$(sa_get p "$p_idx" '.children | length')" = 2
+check "two Child SAs on the IKE SA we follow" test "$(sa_get p "$p_idx" '.children | length')" = 2
 
 # traffic A <-> P through the cards: sender issues, receiver checks+commits
 send() { # FROM TO OUTSLOT INSLOT COUNT RECORDFILE
@@ -88,6 +92,10 @@ check "restore: a held group issues no sequence number" \
 	test "$("$CLI" card --dev "$(card_of b)" --json dp tx "$b_out" 1 | jq -r '.results[0].status')" = held
 p_tx0=$(sa_get p "$p_idx" '.children[0].tx_next')
 p_other_tx0=$(sa_get p $p_other '.children[0].tx_next')
+p_group=$(sa_get p "$p_idx" .group) p_ogroup=$(sa_get p $p_other .group)
+rb() { "$CLI" card --dev "$(card_of p)" --json readback --group "$1" |
+	jq -c '[.slots[] | select(.dir == "out") | {slot, last_seq}] | sort_by(.slot)'; }
+rb0=$(rb "$p_group") rbo0=$(rb "$p_ogroup")
 p_epoch0=$(card_epoch p)
 acli b takeover --ike "$b_id" --wait 10 > "$RUN/takeover1.out" 2>&1
 check "takeover of one IKE SA done" test "$(sa_get b "$b_idx" .sync.state)" = done
@@ -103,9 +111,15 @@ check "peer: the outbound slot of that IKE SA moved by exactly the delta ($delta
 	test "$((p_tx1 - p_tx0))" = "$delta"
 check "peer: in one group operation on its card (card epoch +1)" \
 	test "$(card_epoch p)" = "$((p_epoch0 + 1))"
+rb1=$(rb "$p_group")
+check "peer: card readback — every outbound slot of that IKE SA ($(echo "$rb1" | jq length)) moved by exactly the delta" \
+	test "$(jq -n --argjson a "$rb0" --argjson b "$rb1" --argjson d "$delta" \
+		'[range($a | length) | $b[.].last_seq - $a[.].last_seq == $d] | all and ($a | length) == 2')" = true
+check "peer: card readback — the other IKE SA's outbound slots untouched" \
+	test "$(rb "$p_ogroup")" = "$rbo0"
 check "peer: the other IKE SA's outbound slot untouched" \
 	test "$(sa_get p $p_other '.children[0].tx_next')" = "$p_other_tx0"
-check "peer log names the one group add" grep -q "replay delta $delta applied to the outbound counters of 1 Child SA(s) in one group add" "$RUN/p.log"
+check "peer log names the one group add" grep -q "replay delta $delta applied to the outbound counters of 2 Child SA(s) in one group add" "$RUN/p.log"
 # The gateway's inbound window: everything up to snapshot + delta is refused.
 st_old=$(card_rx b "$b_in" $((snap_rx + 1)))
 st_edge=$(card_rx b "$b_in" $((snap_rx + delta)))
@@ -139,7 +153,7 @@ c1=$(sa_get b "$b_idx" '.children[0].spi_in')
 acli b rekey --child "$(sa_get b "$b_idx" '.children[0].id')" > /dev/null; sleep 0.5
 c2=$(sa_get b "$b_idx" '.children[0].spi_in')
 check "Child SA rekeyed from either side (SPIs $c0 -> $c1 -> $c2)" \
-	test "$c0" != "$c1" -a "$c1" != "$c2" -a "$(sa_get b "$b_idx" '.children | length')" = 1
+	test "$c0" != "$c1" -a "$c1" != "$c2" -a "$(sa_get b "$b_idx" '.children | length')" = 2
 acli b rekey --ike "$b_id" > /dev/null; sleep 0.5
 check "IKE SA rekeyed by B after the takeover (capabilities inherited)" \
 	test "$(sas b | jq -r '[.[] | .caps | join(",")] | unique | join(";")')" = "mid_sync,replay_sync"

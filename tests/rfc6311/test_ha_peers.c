@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <cmocka.h>
 
@@ -459,6 +460,8 @@ static void t_too_low(void **state)
 	uint32_t bs, br;
 
 	(void)state;
+	uint32_t as0, ar0, as1, ar1;
+
 	up_from(hn, 1);                      /* B initiates this time */
 	only_sa(B, &b);
 	mids(B, &bs, &br);
@@ -467,8 +470,13 @@ static void t_too_low(void **state)
 		run(hn, 50);
 	}
 	ike_sa_set_mids(ike_sa_by_id(B->e, b.id), bs, br);
+	mids(A, &as0, &ar0);
 	assert_int_equal(ha_takeover(HA_B, b.id), 0);
 	run(hn, 100);
+	/* P-a: silent drop, the peer's state unchanged */
+	mids(A, &as1, &ar1);
+	assert_int_equal(as1, as0);
+	assert_int_equal(ar1, ar0);
 	assert_int_equal(ha_sa_info(HA_B, b.id, &hb), 0);
 	assert_int_equal(hb.state, HA_SYNC_PENDING);
 	assert_int_equal(hb.m1, bs + 1);
@@ -742,6 +750,28 @@ static void t_undecryptable(void **state)
 	run(hn, 1500);
 	assert_int_equal(ha_stats(HA_A)->req_answered, 1);
 	assert_int_equal(ha_stats(HA_B)->takeovers_done, 1);
+	/* An unprotected sync request (no Encrypted payload) never reaches
+	 * the extension: RFC 7296 §3.14, nothing outside SK is accepted. */
+	{
+		uint8_t pkt[64], body[12] = { 9, 9, 9, 9, 0, 0, 0, 99, 0, 0, 0, 1 };
+		struct ikm_builder bl;
+		struct ikm_hdr hdr = { .exchange = INFORMATIONAL, .version = IKE_VERSION, .mid = 0 };
+		struct sockaddr_storage la = A->addr, ra = B->addr;
+		uint64_t rules0 = ike_engine_stats(A->e)->drop_rules;
+		int len;
+
+		memcpy(hdr.spi_i, b.spi_i, 8);
+		memcpy(hdr.spi_r, b.spi_r, 8);
+		ikm_build_begin(&bl, pkt, sizeof(pkt), &hdr);
+		ikm_build_notify(&bl, 0, NULL, 0, N_IKEV2_MESSAGE_ID_SYNC, body, sizeof(body));
+		len = ikm_build_end(&bl);
+		assert_true(len > 0);
+		((struct sockaddr_in *)&la)->sin_port = htons(500);
+		((struct sockaddr_in *)&ra)->sin_port = htons(500);
+		ike_input(A->e, &la, &ra, false, pkt, (size_t)len);
+		assert_int_equal(ike_engine_stats(A->e)->drop_rules, rules0 + 1);
+		assert_int_equal(ha_stats(HA_A)->req_answered, 1);
+	}
 	assert_alive(hn);
 	freehn(hn);
 }
