@@ -15,6 +15,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <openssl/crypto.h>
+
 #include "cli.h"
 #include "cmd_agent.h"
 #include "ha_snap.h"
@@ -139,7 +141,7 @@ static int show(int argc, char **argv)
 	if (err)
 		return cli_error("state show: key %s: %s", keyfile, hs_strerror(err));
 	err = hs_file_read(file, key, &info, &recs, &n);
-	memset(key, 0, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
 	if (err)
 		return cli_error("state show: %s: %s", file, hs_strerror(err));
 	doc = json_object_new_object();

@@ -739,9 +739,18 @@ int hs_key_load(const char *path, bool create, uint8_t key[HS_KEY_LEN])
 	int err = read_all(path, &buf, &len, 4096);
 
 	if (err == -ENOENT && create) {
-		char hex[2 * HS_KEY_LEN + 2];
+		char hex[2 * HS_KEY_LEN + 2], dir[4096];
+		char *slash;
 		int fd;
 
+		/* The key's directory (e.g. /var/lib/ipsecha), private. */
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = 0;
+			if (mkdir(dir, 0700) && errno != EEXIST)
+				return -errno;
+		}
 		if (RAND_bytes(key, HS_KEY_LEN) != 1)
 			return -EIO;
 		for (int i = 0; i < HS_KEY_LEN; i++)
