@@ -1235,6 +1235,109 @@ static void t_restore(void **state)
 	freehn(hn);
 }
 
+/* Helpers for failover chains: B's state as a record, and B replaced by a
+ * fresh member restored from a record (in failover epoch `epoch`, 0 = the
+ * default: one past the record's). Returns the restored IKE SA id. */
+static void snap_b(struct hnet *hn, uint32_t id, struct hs_ike *rec)
+{
+	struct ha_restored hr;
+
+	memset(rec, 0, sizeof(*rec));
+	assert_int_equal(ike_sa_export(ike_sa_by_id(B->e, id), &rec->ike), 0);
+	assert_int_equal(ha_export(HA_B, id, &hr), 0);
+	rec->offered = hr.offered;
+	rec->peer_offered = hr.peer_offered;
+	rec->snap_epoch = hr.snap_epoch;
+	rec->snap_wall_ms = hr.snap_wall_ms;
+	rec->have_last_m1 = hr.have_last_m1;
+	rec->last_m1 = hr.last_m1;
+}
+
+static uint32_t restore_b(struct hnet *hn, const struct hs_ike *rec, uint64_t epoch)
+{
+	struct ha_env env = { .ctx = &hn->net, .now = hnow, .wall_ms = hwall,
+			      .rng = &hn->rng[1].rng };
+	struct ha_restored hr = {
+		.snap_epoch = rec->snap_epoch, .snap_wall_ms = rec->snap_wall_ms,
+		.have_last_m1 = rec->have_last_m1, .last_m1 = rec->last_m1,
+		.offered = rec->offered, .peer_offered = rec->peer_offered, .held = true,
+	};
+	struct ha *old = HA_B, *nu;
+	uint32_t id = 0;
+
+	assert_int_equal(ha_new(&env, &nu), 0);
+	B->ext_ctx = nu;
+	assert_int_equal(tnet_restart(&hn->net, 1), 0);
+	ha_free(old);
+	hn->ha[1] = nu;
+	ha_attach(nu, B->e);
+	ha_set_dp(nu, &B->dp);
+	assert_int_equal(ike_sa_import(B->e, &rec->ike, true, &id), 0);
+	assert_int_equal(ha_mark_restored(nu, id, &hr), 0);
+	if (epoch)
+		assert_int_equal(ha_set_epoch(nu, epoch), 0);
+	return id;
+}
+
+/* Multiple failover (§2, PROTOCOL.md §4.3): B takes over and sends its
+ * sync (M1 = x), then dies before anything newer than the first snapshot
+ * was replicated. C restored from that snapshot in the default epoch
+ * proposes x again: the peer drops it (P-a). With B's write-ahead value
+ * (R3; here in a snapshot taken while B's sync was out) C proposes x + 1;
+ * knowing how many failovers passed (the epoch gap) also suffices. */
+static void t_multiple_failover(void **state)
+{
+	struct hnet *hn = mk("mid_sync = yes\nreplay_sync = yes\nmid_margin = 0\n",
+			     "mid_sync = yes\nreplay_sync = yes\nmid_margin = 0\n");
+	static struct hs_ike s1, s2;
+	struct ike_sa_info b;
+	struct ha_sa_info hx, hc;
+	uint32_t id;
+
+	(void)state;
+	up_from(hn, 0);
+	only_sa(B, &b);
+	snap_b(hn, b.id, &s1);                    /* replicated state, epoch 1 */
+	/* failover 1: B from s1; its sync leaves, R3 records M1 = x */
+	id = restore_b(hn, &s1, 0);
+	hn->net.hold = true;
+	assert_int_equal(ha_takeover(HA_B, id), 0);
+	assert_int_equal(ha_sa_info(HA_B, id, &hx), 0);
+	snap_b(hn, id, &s2);                      /* B's state with its M1 */
+	assert_true(s2.have_last_m1);
+	assert_int_equal(s2.last_m1, hx.m1);
+	assert_int_equal(s2.ike.mid_send, s1.ike.mid_send);   /* MIDs still stale */
+	hn->net.hold = false;
+	run(hn, 50);                              /* the peer adopts x ... */
+	assert_int_equal(ha_stats(HA_A)->req_answered, 1);
+	/* ... and B dies. Failover 2, naive: C from s1 -> x again -> P-a */
+	id = restore_b(hn, &s1, 0);
+	assert_int_equal(ha_takeover(HA_B, id), 0);
+	run(hn, 100);
+	assert_int_equal(ha_sa_info(HA_B, id, &hc), 0);
+	assert_int_equal(hc.m1, hx.m1);
+	assert_int_equal(ha_stats(HA_A)->req_dropped[HAR_PA], 1);
+	/* Failover 2 with R3: C from s2 -> x + 1, accepted */
+	id = restore_b(hn, &s2, 0);
+	assert_int_equal(ha_takeover(HA_B, id), 0);
+	run(hn, 100);
+	assert_int_equal(ha_sa_info(HA_B, id, &hc), 0);
+	assert_int_equal(hc.state, HA_SYNC_DONE);
+	assert_int_equal(hc.m1, hx.m1 + 1);
+	assert_mids_agree(hn);
+	/* Failover from s1 knowing that 3 failovers passed since it (epoch
+	 * 5): one window more per unknown one -> above everything seen. */
+	id = restore_b(hn, &s1, 5);
+	assert_int_equal(ha_takeover(HA_B, id), 0);
+	run(hn, 100);
+	assert_int_equal(ha_sa_info(HA_B, id, &hc), 0);
+	assert_int_equal(hc.state, HA_SYNC_DONE);
+	assert_int_equal(hc.m1, s1.ike.mid_send + 1 + 3);
+	assert_mids_agree(hn);
+	assert_alive(hn);
+	freehn(hn);
+}
+
 /* The benchmark's driver: back-to-back valid syncs, all answered; and the
  * duration of a takeover of every IKE SA. */
 static void t_stream_and_all(void **state)
@@ -1351,6 +1454,7 @@ int main(void)
 		cmocka_unit_test(t_restore),
 		cmocka_unit_test(t_stream_and_all),
 		cmocka_unit_test(t_paced),
+		cmocka_unit_test(t_multiple_failover),
 	};
 
 	return cmocka_run_group_tests_name("rfc6311-peers", tests, NULL, NULL);
