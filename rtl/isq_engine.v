@@ -25,7 +25,8 @@ module isq_engine #(
     parameter integer NUM_SA    = 4096,
     parameter integer NUM_GROUP = 1024,
     parameter integer W         = 64,
-    parameter integer TAG_W     = 17
+    parameter integer TAG_W     = 17,
+    parameter integer RAM_COLLIDE = 0   // simulation: scramble same-address reads (isq_ram)
 ) (
     input  wire              clk,
     input  wire              rst,
@@ -122,15 +123,20 @@ module isq_engine #(
         input [65:0] x, y, z;
         add3 = csa_s(x, y, z) + csa_c(x, y, z);
     endfunction
-    // cyclic range mask of ring positions in (lo, hi]
-    function [W-1:0] ring_range;
-        input [WB-1:0] lo, hi;
+    // thermometer: bit p set iff p <= x
+    function [W-1:0] therm;
+        input [WB-1:0] x;
         integer p;
         begin
             for (p = 0; p < W; p = p + 1)
-                ring_range[p] = (lo < hi) ? (p > lo && p <= hi)
-                                          : (p > lo || p <= hi);
+                therm[p] = p <= x;
         end
+    endfunction
+    // cyclic range mask of ring positions in (lo, hi] (all of them when
+    // lo == hi): therm(hi) ^ therm(lo), complemented when the range wraps
+    function [W-1:0] ring_range;
+        input [WB-1:0] lo, hi;
+        ring_range = therm(hi) ^ therm(lo) ^ {W{lo >= hi}};
     endfunction
 
     // ------------------------------------------------------------------
@@ -170,18 +176,18 @@ module isq_engine #(
     reg  [GMW-1:0]   gm_wd;
     wire [GMW-1:0]   q_gm;
 
-    isq_ram #(.DW(MW), .D(NUM_SA), .AW(SA_AW)) u_misc (
+    isq_ram #(.DW(MW), .D(NUM_SA), .AW(SA_AW), .COLLIDE(RAM_COLLIDE)) u_misc (
         .clk(clk), .we(misc_we), .wa(misc_wa), .wd(misc_wd), .ra(slot_ra), .q(q_misc));
-    isq_ram #(.DW(AWD), .D(NUM_SA), .AW(SA_AW)) u_state (
+    isq_ram #(.DW(AWD), .D(NUM_SA), .AW(SA_AW), .COLLIDE(RAM_COLLIDE)) u_state (
         .clk(clk), .we(a_we), .wa(a_wa), .wd(a_wd), .ra(slot_ra), .q(q_a));
-    isq_ram #(.DW(SFW), .D(NUM_SA), .AW(SA_AW)) u_soft (
+    isq_ram #(.DW(SFW), .D(NUM_SA), .AW(SA_AW), .COLLIDE(RAM_COLLIDE)) u_soft (
         .clk(clk), .we(sf_we), .wa(sf_wa), .wd(sf_wd), .ra(sf_ra), .q(q_sf));
-    isq_ram #(.DW(GDW), .D(NUM_GROUP), .AW(G_AW)) u_gdp (
+    isq_ram #(.DW(GDW), .D(NUM_GROUP), .AW(G_AW), .COLLIDE(RAM_COLLIDE)) u_gdp (
         .clk(clk), .we(gd_we), .wa(gd_wa), .wd(gd_wd), .ra(g_ra), .q(q_gd));
-    isq_ram2 #(.DW(GXW), .D(NUM_GROUP), .AW(G_AW)) u_gmax (
+    isq_ram2 #(.DW(GXW), .D(NUM_GROUP), .AW(G_AW), .COLLIDE(RAM_COLLIDE)) u_gmax (
         .clk(clk), .we(gx_we), .wa(gx_wa), .wd(gx_wd), .ra(g_ra), .q(q_gx),
         .ra2(mg_gra), .q2(q_gx2));
-    isq_ram #(.DW(GMW), .D(NUM_GROUP), .AW(G_AW)) u_gmg (
+    isq_ram #(.DW(GMW), .D(NUM_GROUP), .AW(G_AW), .COLLIDE(RAM_COLLIDE)) u_gmg (
         .clk(clk), .we(gm_we), .wa(gm_wa), .wd(gm_wd), .ra(mg_gra), .q(q_gm));
 
     // ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // isq_fifo.v — show-ahead FIFO on a synchronous RAM (event FIFO and the
 // injector's result FIFO). The oldest entry is always present on `head`
 // while `count` != 0; `pop` drops it. A push to a full FIFO is refused
-// (the caller counts it).
+// (the caller counts it). A push into the place being read is forwarded,
+// so the RAM's same-address read result is never used (no_rw_check).
 `default_nettype none
 
 module isq_fifo #(
@@ -19,6 +20,7 @@ module isq_fifo #(
     output wire          full
 );
     reg  [AW-1:0] wp, rp;
+    (* no_rw_check *)
     reg  [DW-1:0] mem [0:D-1];
     reg  [DW-1:0] q;
     wire          do_push = push && !full;

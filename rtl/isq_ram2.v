@@ -1,11 +1,13 @@
-// isq_ram2.v — synchronous RAM with one write port and two read ports,
-// read-first like isq_ram. On an FPGA the second port is a second copy.
+// isq_ram2.v — synchronous RAM with one write port and two read ports; on
+// an FPGA the second port is a second copy. Same-address read and write in
+// one cycle: undefined, as in isq_ram (COLLIDE = 1 inverts it in simulation).
 `default_nettype none
 
 module isq_ram2 #(
     parameter integer DW = 8,
     parameter integer D  = 16,
-    parameter integer AW = 4
+    parameter integer AW = 4,
+    parameter integer COLLIDE = 0
 ) (
     input  wire          clk,
     input  wire          we,
@@ -16,13 +18,16 @@ module isq_ram2 #(
     input  wire [AW-1:0] ra2,
     output reg  [DW-1:0] q2
 );
+    (* no_rw_check *)
     reg [DW-1:0] mem [0:D-1];
+    wire         sc1 = COLLIDE != 0 && we && wa == ra;
+    wire         sc2 = COLLIDE != 0 && we && wa == ra2;
 
     always @(posedge clk) begin
         if (we)
             mem[wa] <= wd;
-        q  <= mem[ra];
-        q2 <= mem[ra2];
+        q  <= sc1 ? ~mem[ra] : mem[ra];
+        q2 <= sc2 ? ~mem[ra2] : mem[ra2];
     end
 endmodule
 

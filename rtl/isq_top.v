@@ -13,7 +13,8 @@ module isq_top #(
     parameter integer W         = 64,     // 64..1024, a power of two
     parameter integer EVT_DEPTH = 64,     // a power of two
     parameter integer INJ_DEPTH = 16,     // a power of two
-    parameter [31:0]  BUILD_ID  = 32'h0
+    parameter [31:0]  BUILD_ID  = 32'h0,
+    parameter integer RAM_COLLIDE = 0     // simulation only: see isq_ram.v
 ) (
     input  wire        clk,
     input  wire        rst,
@@ -97,7 +98,8 @@ module isq_top #(
     assign dp_ready = eng_ready && !sel_inj;
     wire        dp_acc  = dp_valid && dp_ready;
 
-    isq_engine #(.NUM_SA(NUM_SA), .NUM_GROUP(NUM_GROUP), .W(W), .TAG_W(17)) u_eng (
+    isq_engine #(.NUM_SA(NUM_SA), .NUM_GROUP(NUM_GROUP), .W(W), .TAG_W(17),
+                 .RAM_COLLIDE(RAM_COLLIDE)) u_eng (
         .clk(clk), .rst(rst),
         .req_valid(dp_valid || inj_valid), .req_ready(eng_ready),
         .req_op(sel_inj ? inj_op : dp_op),

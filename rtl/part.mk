@@ -10,6 +10,16 @@
 #   ISQ_GEN_INC  -I flag for both headers
 #   RTL_SRCS     the RTL sources (top: isq_top)
 
+# The iCE40 HX8K configuration: synthesized by make synth (rtl/synth/) and
+# simulated, with the same parameters, by the hx8k suites of make test-rtl.
+HX8K_NUM_SA    := 256
+HX8K_NUM_GROUP := 16
+HX8K_W         := 64
+HX8K_EVT_DEPTH := 16
+HX8K_INJ_DEPTH := 4
+HX8K_PARAMS    := NUM_SA=$(HX8K_NUM_SA) NUM_GROUP=$(HX8K_NUM_GROUP) W=$(HX8K_W) \
+                  EVT_DEPTH=$(HX8K_EVT_DEPTH) INJ_DEPTH=$(HX8K_INJ_DEPTH)
+
 RTL_TBL     := rtl/isq_regs.tbl
 RTL_SRCS    := $(sort $(wildcard rtl/*.v))
 RTL_TOP     := isq_top
@@ -48,7 +58,7 @@ RTL_LINT_CFGS := 4096:1024:64 4096:1024:1024 256:16:64 1:1:64 32768:65536:128
 .PHONY: lint-rtl lint-rtl-suite
 lint-rtl: $(ISQ_GEN_VH)
 	$(Q)p=0; f=0; for c in $(RTL_LINT_CFGS) hx8k; do \
-	  if [ $$c = hx8k ]; then top=isq_hx8k; g=; \
+	  if [ $$c = hx8k ]; then top=isq_hx8k; g="$(addprefix -G,$(HX8K_PARAMS))"; \
 	  else top=$(RTL_TOP); set -- $$(echo $$c | tr : ' '); g="-GNUM_SA=$$1 -GNUM_GROUP=$$2 -GW=$$3"; fi; \
 	  if verilator --lint-only -Wall -I$(TOP)/rtl $(ISQ_GEN_INC) --top-module $$top $$g \
 	       $(RTL_SRCS) rtl/synth/isq_hx8k.v; then \
@@ -64,7 +74,7 @@ CHECK_SUITES += lint-rtl-suite
 # configuration, yosys + nextpnr for the iCE40 HX8K configuration.
 .PHONY: synth synth-suite
 synth: $(ISQ_GEN_VH)
-	$(Q)rtl/synth/synth.sh $(GEN) $(O)/synth $(BENCH_OUT)/synth.json
+	$(Q)rtl/synth/synth.sh $(GEN) $(O)/synth $(BENCH_OUT)/synth.json $(HX8K_PARAMS)
 synth-suite:
 	$(Q)$(RUN_SUITE) rtl-synth $(MAKE) --no-print-directory synth
 CHECK_SUITES += synth-suite

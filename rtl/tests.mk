@@ -59,11 +59,33 @@ $(BIN)/isq-test-linear-odd: $(O)/obj/tests/rtl/test_linear.o $(O)/obj/tests/rtl/
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
 
+# the iCE40 HX8K configuration of make synth (HX8K_* in rtl/part.mk), with
+# RAM_COLLIDE = 1: a same-address read during a write returns garbage, as
+# the synthesized block RAMs may (rtl/isq_ram.v)
+$(eval $(call ISQ_TB_CONFIG,hx8k,$(HX8K_NUM_SA),$(HX8K_NUM_GROUP),$(HX8K_W)))
+$(O)/verilator/hx8k/Visq.mk: ISQ_VL_FLAGS += -GEVT_DEPTH=$(HX8K_EVT_DEPTH) \
+	-GINJ_DEPTH=$(HX8K_INJ_DEPTH) -GRAM_COLLIDE=1
+$(O)/verilator/hx8k/Visq.mk: rtl/part.mk rtl/tests.mk
+$(O)/verilator/hx8k/isq_tb_shim.o: CXXFLAGS += -DISQ_TB_INJ_DEPTH=$(HX8K_INJ_DEPTH)
+ISQ_TB_LIB_HX8K := $(O)/lib/libisq_tb_hx8k.a
+$(BIN)/isq-test-directed-rtl-hx8k: $(RTLT_DIR_OBJS) $(ISQ_TB_LIB_HX8K)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+$(BIN)/isq-test-random-hx8k: $(O)/obj/tests/rtl/test_random.o $(RTLT_RT_OBJS) $(ISQ_TB_LIB_HX8K) $(ISQ_GOLDEN_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+$(BIN)/isq-test-linear-hx8k: $(O)/obj/tests/rtl/test_linear.o $(O)/obj/tests/rtl/tcheck.o $(RTLT_RT_OBJS) $(ISQ_TB_LIB_HX8K) $(ISQ_GOLDEN_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ISQ_TB_LDLIBS)
+
 RTLT_BINS := $(RTLT_GOLDEN_BIN) $(BIN)/isq-test-directed-rtl $(BIN)/isq-test-directed-rtl-w1024 \
              $(BIN)/isq-test-random $(BIN)/isq-test-random-w1024 $(BIN)/isq-test-linear \
              $(BIN)/isq-test-linear-w1024 $(BIN)/isq-test-directed-rtl-odd \
-             $(BIN)/isq-test-random-odd $(BIN)/isq-test-linear-odd
-# CI: 3,000,000 random operations at W = 64 and 1,000,000 at W = 1024
+             $(BIN)/isq-test-random-odd $(BIN)/isq-test-linear-odd \
+             $(BIN)/isq-test-directed-rtl-hx8k $(BIN)/isq-test-random-hx8k \
+             $(BIN)/isq-test-linear-hx8k
+# CI: 3,000,000 random operations at W = 64 and 1,000,000 at W = 1024 and in
+# the odd and HX8K configurations
 # (ISQ_OPS / ISQ_OPS_W1024 override); the seed is printed, ISQ_SEED reproduces it.
 ISQ_OPS ?= 3000000
 ISQ_OPS_W1024 ?= 1000000
@@ -80,6 +102,9 @@ test-rtl: $(RTLT_BINS)
 	$(Q)$(RUN_SUITE) rtl-directed-odd $(BIN)/isq-test-directed-rtl-odd
 	$(Q)$(RUN_SUITE) rtl-linear-odd $(BIN)/isq-test-linear-odd
 	$(Q)ISQ_OPS=$(ISQ_OPS_W1024) $(RUN_SUITE) rtl-random-odd $(BIN)/isq-test-random-odd
+	$(Q)$(RUN_SUITE) rtl-directed-hx8k $(BIN)/isq-test-directed-rtl-hx8k
+	$(Q)$(RUN_SUITE) rtl-linear-hx8k $(BIN)/isq-test-linear-hx8k
+	$(Q)ISQ_OPS=$(ISQ_OPS_W1024) $(RUN_SUITE) rtl-random-hx8k $(BIN)/isq-test-random-hx8k
 CHECK_SUITES += test-rtl
 
 # ---- benchmark (bench/rtl): table + bench/out/rtl.json

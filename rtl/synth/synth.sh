@@ -10,7 +10,10 @@
 # largest whose slot tables fit the 32 block RAMs: 19 of them), 16 groups,
 # W = 64, event FIFO 16, injector FIFO 4.
 set -u
-gen=$1; out=$2; json=$3
+gen=$1; out=$2; json=$3; shift 3
+# the HX8K configuration as NAME=VALUE words (HX8K_PARAMS in rtl/part.mk)
+chp=""; for kv in "$@"; do chp="$chp -set ${kv%%=*} ${kv#*=}"; done
+cfg() { for kv in "$@"; do [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"; done; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out" "$(dirname "$json")"
 srcs="$top/rtl/isq_top.v $top/rtl/isq_engine.v $top/rtl/isq_ram.v $top/rtl/isq_ram2.v $top/rtl/isq_fifo.v"
@@ -38,7 +41,7 @@ fi
 # ---- 2. iCE40 HX8K
 t0=$(date +%s)
 if yosys -q -l "$out/ice40.log" -p "read_verilog -I$gen $srcs $top/rtl/synth/isq_hx8k.v; \
-    synth_ice40 -top isq_hx8k -json $out/hx8k.json; tee -o $out/ice40.stat stat" >/dev/null 2>&1; then
+    hierarchy -top isq_hx8k; ${chp:+chparam$chp isq_hx8k;} synth_ice40 -top isq_hx8k -json $out/hx8k.json; tee -o $out/ice40.stat stat" >/dev/null 2>&1; then
 	luts=$(awk '/SB_LUT4/ { n = $2 } END { print n + 0 }' "$out/ice40.stat")
 	ffs=$(awk '/SB_DFF/ { n += $2 } END { print n + 0 }' "$out/ice40.stat")
 	rams=$(awk '/SB_RAM40_4K/ { n = $2 } END { print n + 0 }' "$out/ice40.stat")

@@ -12,7 +12,7 @@ struct isq_tb {
 	isq_dut_t *d;
 	struct isq_dut_out out;
 	uint64_t cycles;
-	uint32_t num_sa, num_group, window;
+	uint32_t num_sa, num_group, window, evt_depth;
 	const struct isq_tb_driver *drv;
 	struct isq_tb_driver own;
 	int last_acc, last_ready;
@@ -120,6 +120,7 @@ void isq_tb_reset(struct isq_tb *tb)
 	tb->num_sa = isq_tb_rd32(tb, ISQ_ID_BASE + ISQ_ID_NUM_SA);
 	tb->num_group = isq_tb_rd32(tb, ISQ_ID_BASE + ISQ_ID_NUM_GROUP);
 	tb->window = isq_tb_rd32(tb, ISQ_ID_BASE + ISQ_ID_WINDOW);
+	tb->evt_depth = isq_tb_rd32(tb, ISQ_ID_BASE + ISQ_ID_EVT_DEPTH);
 	tb->drv = drv;
 }
 
@@ -172,6 +173,19 @@ uint32_t isq_tb_num_group(const struct isq_tb *tb)
 uint32_t isq_tb_window(const struct isq_tb *tb)
 {
 	return tb->window;
+}
+
+uint32_t isq_tb_evt_depth(const struct isq_tb *tb)
+{
+	return tb->evt_depth;
+}
+
+uint32_t isq_tb_inj_depth(const struct isq_tb *tb)
+{
+	unsigned d = isq_dut_inj_depth();
+
+	(void)tb;
+	return d ? d : ISQ_INJ_DEPTH_DEF;
 }
 
 uint64_t isq_tb_epoch(const struct isq_tb *tb)

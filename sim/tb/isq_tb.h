@@ -57,6 +57,9 @@ uint64_t isq_tb_cycles(const struct isq_tb *tb);
 uint32_t isq_tb_num_sa(const struct isq_tb *tb);
 uint32_t isq_tb_num_group(const struct isq_tb *tb);
 uint32_t isq_tb_window(const struct isq_tb *tb);
+uint32_t isq_tb_evt_depth(const struct isq_tb *tb);
+/* Injector result FIFO depth (no ID register: fixed by the model library). */
+uint32_t isq_tb_inj_depth(const struct isq_tb *tb);
 
 /* Install (or with NULL remove) the data-path driver. */
 void isq_tb_set_driver(struct isq_tb *tb, const struct isq_tb_driver *drv);

@@ -40,6 +40,8 @@ void isq_dut_tick(isq_dut_t *d);
 /* 0 on success; -1 when the model was built without tracing. */
 int isq_dut_trace_open(isq_dut_t *d, const char *path);
 void isq_dut_trace_close(isq_dut_t *d);
+/* The model's injector result FIFO depth, 0 = the default (INJ_DEPTH_DEF). */
+unsigned isq_dut_inj_depth(void);
 /* "vcd", "fst" or "" — what this model library was built with. */
 const char *isq_dut_trace_kind(void);
 

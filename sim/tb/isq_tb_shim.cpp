@@ -128,6 +128,17 @@ extern "C" void isq_dut_trace_close(isq_dut_t *d)
 #endif
 }
 
+/* INJ_DEPTH has no ID register: a model built with a non-default depth gets
+ * it as ISQ_TB_INJ_DEPTH; 0 means the default. */
+extern "C" unsigned isq_dut_inj_depth(void)
+{
+#ifdef ISQ_TB_INJ_DEPTH
+	return ISQ_TB_INJ_DEPTH;
+#else
+	return 0;
+#endif
+}
+
 extern "C" const char *isq_dut_trace_kind(void)
 {
 #if VM_TRACE_FST

@@ -13,7 +13,7 @@
 
 struct eng {
 	const char *name;
-	uint32_t num_sa, num_group, window;
+	uint32_t num_sa, num_group, window, evt_depth, inj_depth;
 	struct isq_bus bus;
 	void *ctx;
 	/* One data-path operation, waiting for its result. */

@@ -46,6 +46,8 @@ struct eng *eng_open(uint32_t window)
 	x->e.num_sa = p.num_sa;
 	x->e.num_group = p.num_group;
 	x->e.window = p.window;
+	x->e.evt_depth = p.evt_depth;
+	x->e.inj_depth = p.inj_depth;
 	isq_golden_bus(x->g, &x->e.bus);
 	x->e.dp = g_dp;
 	x->e.cycles = g_cycles;

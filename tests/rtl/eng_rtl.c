@@ -51,6 +51,8 @@ struct eng *eng_open(uint32_t window)
 	x->e.num_sa = isq_tb_num_sa(x->tb);
 	x->e.num_group = isq_tb_num_group(x->tb);
 	x->e.window = isq_tb_window(x->tb);
+	x->e.evt_depth = isq_tb_evt_depth(x->tb);
+	x->e.inj_depth = isq_tb_inj_depth(x->tb);
 	isq_tb_bus(x->tb, &x->e.bus);
 	x->e.dp = r_dp;
 	x->e.cycles = r_cycles;

@@ -164,6 +164,8 @@ int rt_open(struct rt *t, uint64_t seed)
 	p.num_sa = isq_tb_num_sa(t->tb);
 	p.num_group = isq_tb_num_group(t->tb);
 	p.window = isq_tb_window(t->tb);
+	p.evt_depth = isq_tb_evt_depth(t->tb);
+	p.inj_depth = isq_tb_inj_depth(t->tb);
 	t->g = isq_golden_new(&p);
 	t->last_tx = calloc(p.num_sa, sizeof(*t->last_tx));
 	t->have_tx = calloc(p.num_sa, 1);

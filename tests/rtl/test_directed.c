@@ -107,7 +107,7 @@ static void t_id_block(void)
 	CHECK_EQ(eng_rd(E, ISQ_ID_BUILD_ID), ISQ_BUILD_ID);
 	CHECK_EQ(eng_rd(E, ISQ_ID_FEATURES), 0xf);
 	CHECK_EQ(eng_rd(E, ISQ_ID_DP_LATENCY), ISQ_DP_LATENCY);
-	CHECK_EQ(eng_rd(E, ISQ_ID_EVT_DEPTH), ISQ_EVT_DEPTH_DEF);
+	CHECK_EQ(eng_rd(E, ISQ_ID_EVT_DEPTH), E->evt_depth);
 	lo1 = eng_rd(E, ISQ_ID_CYCLE_LO);
 	CHECK_EQ(eng_rd(E, ISQ_ID_CYCLE_HI), 0);
 	lo2 = eng_rd(E, ISQ_ID_CYCLE_LO);
@@ -641,7 +641,7 @@ static void t_event_fifo(void)
 
 static void t_injector(void)
 {
-	uint32_t depth = ISQ_INJ_DEPTH_DEF, i, h, n = 0, spins = 0;
+	uint32_t depth = E->inj_depth, i, h, n = 0, spins = 0;
 
 	fresh();
 	CHECK_EQ(eng_install(E, 4, 1, 0, 0, 0, 0, 0), ISQ_RC_OK);

@@ -401,7 +401,7 @@ static void t_timing(void)
 static void t_injector_arbitration(void)
 {
 	uint64_t c0, a0, c1, a1, expect = 1;
-	uint32_t got = 0, spins = 0;
+	uint32_t got = 0, spins = 0, inj_depth;
 	unsigned round;
 
 	slots[0] = 61; slots[1] = 62;
@@ -412,12 +412,13 @@ static void t_injector_arbitration(void)
 	/* slot 60 in group 2 belongs to the injector (the golden model does not see it) */
 	CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_INSTALL, (uint32_t[8]){ 60, 2 }, NULL), ISQ_RC_OK);
 	T.gen = gen;
+	inj_depth = isq_tb_inj_depth(T.tb);
 	rt_tick(&T, 20);
 	for (round = 0; round < 20; round++) {
-		/* 16 operations fit the result FIFO: both sides are valid every cycle */
+		/* inj_depth operations fit the result FIFO: both sides are valid every cycle */
 		isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_OP, ISQ_DPOP_TX_NEXT);
 		isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_SLOT, 60);
-		isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_COUNT, ISQ_INJ_DEPTH_DEF);
+		isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_COUNT, inj_depth);
 		c0 = isq_tb_cycles(T.tb);
 		a0 = T.n_acc;
 		isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_CTRL, 1);
@@ -426,10 +427,10 @@ static void t_injector_arbitration(void)
 			;
 		c1 = isq_tb_cycles(T.tb);
 		a1 = T.n_acc;
-		/* 16 injector operations in about 32 cycles; the packet port got the rest */
-		CHECK(c1 - c0 <= 2 * ISQ_INJ_DEPTH_DEF + 4);
-		CHECK(a1 - a0 + ISQ_INJ_DEPTH_DEF >= (c1 - c0) - 2);
-		while (got < (round + 1) * ISQ_INJ_DEPTH_DEF && spins++ < 100000) {
+		/* inj_depth injector operations in about twice as many cycles; the packet port got the rest */
+		CHECK(c1 - c0 <= 2 * inj_depth + 4);
+		CHECK(a1 - a0 + inj_depth >= (c1 - c0) - 2);
+		while (got < (round + 1) * inj_depth && spins++ < 100000) {
 			uint32_t h;
 			uint64_t v;
 
@@ -445,7 +446,7 @@ static void t_injector_arbitration(void)
 			got++;
 		}
 	}
-	CHECK_EQ(got, 20 * ISQ_INJ_DEPTH_DEF);
+	CHECK_EQ(got, 20 * inj_depth);
 	rt_quiesce(&T);
 	T.gen = NULL;
 	CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_CLEAR, (uint32_t[8]){ 60 }, NULL), ISQ_RC_OK);
