@@ -13,7 +13,7 @@ set -u
 gen=$1; out=$2; json=$3; shift 3
 # the HX8K configuration as NAME=VALUE words (HX8K_PARAMS in rtl/part.mk)
 chp=""; for kv in "$@"; do chp="$chp -set ${kv%%=*} ${kv#*=}"; done
-cfg() { for kv in "$@"; do [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"; done; }
+cfg() { k=$1; shift; for kv in "$@"; do [ "${kv%%=*}" = "$k" ] && echo "${kv#*=}"; done; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out" "$(dirname "$json")"
 srcs="$top/rtl/isq_top.v $top/rtl/isq_engine.v $top/rtl/isq_ram.v $top/rtl/isq_ram2.v $top/rtl/isq_fifo.v"
@@ -25,13 +25,12 @@ bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 t0=$(date +%s)
 if yosys -q -l "$out/generic.log" -p "read_verilog -I$gen $srcs; hierarchy -top isq_top; \
     synth -top isq_top -run begin:fine; opt -fast -full; techmap; opt -fast; abc -fast; \
-    opt_clean; tee -o $out/generic.stat stat" >/dev/null 2>&1; then
+    opt_clean; tee -o $out/generic.stat stat; tee -q -o $out/generic.mem dump t:\$mem_v2" >/dev/null 2>&1; then
 	gcells=$(awk '/Number of cells:/ { n = $4 } END { print n + 0 }' "$out/generic.stat")
 	gmem=$(awk '/\$mem_v2/ { n += $2 } END { print n + 0 }' "$out/generic.stat")
-	# table bits of the default configuration (rtl/isq_engine.v widths):
-	# slots 4096 x (misc 13 + state 194 + soft 65), groups 1024 x (gdp 129 +
-	# gmax 2 x 129 + management copy 290), FIFOs 64 x 152 + 16 x 152
-	gbits=$((4096 * (13 + 194 + 65) + 1024 * (129 + 2 * 129 + 290) + 64 * 152 + 16 * 152))
+	# table bits: width x size of every memory left in the design
+	gbits=$(awk '/parameter .WIDTH / { w = $3 } /parameter .SIZE / { s = $3 }
+	    /^ *end$/ { if (w && s) b += w * s; w = 0; s = 0 } END { print b + 0 }' "$out/generic.mem")
 	ok "generic synth (default configuration) in $(( $(date +%s) - t0 ))s"
 else
 	gcells=0; gmem=0; gbits=0
@@ -39,9 +38,10 @@ else
 fi
 
 # ---- 2. iCE40 HX8K
+rm -f "$out/hx8k.json" "$out/hx8k.asc" "$out/ice40.stat" "$out/nextpnr.log"
 t0=$(date +%s)
 if yosys -q -l "$out/ice40.log" -p "read_verilog -I$gen $srcs $top/rtl/synth/isq_hx8k.v; \
-    hierarchy -top isq_hx8k; ${chp:+chparam$chp isq_hx8k;} synth_ice40 -top isq_hx8k -json $out/hx8k.json; tee -o $out/ice40.stat stat" >/dev/null 2>&1; then
+    ${chp:+chparam$chp isq_hx8k;} synth_ice40 -top isq_hx8k -json $out/hx8k.json; tee -o $out/ice40.stat stat" >/dev/null 2>&1; then
 	luts=$(awk '/SB_LUT4/ { n = $2 } END { print n + 0 }' "$out/ice40.stat")
 	ffs=$(awk '/SB_DFF/ { n += $2 } END { print n + 0 }' "$out/ice40.stat")
 	rams=$(awk '/SB_RAM40_4K/ { n = $2 } END { print n + 0 }' "$out/ice40.stat")
@@ -51,20 +51,32 @@ else
 	luts=0; ffs=0; rams=0; carries=0
 	bad "synth_ice40: see $out/ice40.log"
 fi
-fmax=null; lc=0; lcmax=7680; ram_used=0; fits=false
+fmax=null; lc=0; lcmax=7680; ram_used=0; fits=false; fmax_ok=false
 if [ -s "$out/hx8k.json" ]; then
+	t0=$(date +%s)
 	nextpnr-ice40 --hx8k --package ct256 --json "$out/hx8k.json" --asc "$out/hx8k.asc" \
 		--freq 60 --seed 1 --timing-allow-fail > "$out/nextpnr.log" 2>&1
+	prc=$?
 	lc=$(awk '/ICESTORM_LC:/ { split($3, a, "/"); n = a[1] } END { print n + 0 }' "$out/nextpnr.log")
 	ram_used=$(awk '/ICESTORM_RAM:/ { split($3, a, "/"); n = a[1] } END { print n + 0 }' "$out/nextpnr.log")
 	f=$(awk '/Max frequency for clock/ { v = $(NF - 3) } END { print v }' "$out/nextpnr.log")
-	if [ -n "$f" ]; then fmax=$f; fits=true; fi
-	ok "nextpnr-ice40 --hx8k ran (see $out/nextpnr.log)"
+	if [ $prc -eq 0 ] && [ -n "$f" ]; then fmax=$f; fits=true; fi
+	if [ "$fits" = true ]; then
+		ok "nextpnr-ice40 --hx8k: placed and routed in $(( $(date +%s) - t0 ))s"
+		if awk -v f="$fmax" 'BEGIN { exit !(f >= 60) }'; then
+			fmax_ok=true; ok "Fmax $fmax MHz >= 60 MHz"
+		else
+			bad "Fmax $fmax MHz < 60 MHz (critical path: $out/nextpnr.log)"
+		fi
+	else
+		bad "nextpnr-ice40 --hx8k: does not fit (logic cells $lc / $lcmax, block RAMs $ram_used / 32; $out/nextpnr.log)"
+	fi
 fi
 
 printf '\n%-44s %s\n' "engine synthesis" "value"
 printf '%-44s %s\n' "generic: cells (default config, logic)" "$gcells"
 printf '%-44s %s (%s bits)\n' "generic: RAM cells" "$gmem" "$gbits"
+printf '%-44s %s\n' "iCE40 HX8K config" "$*"
 printf '%-44s %s\n' "iCE40 HX8K config: SB_LUT4" "$luts"
 printf '%-44s %s\n' "iCE40 HX8K config: flip-flops" "$ffs"
 printf '%-44s %s\n' "iCE40 HX8K config: SB_CARRY" "$carries"
@@ -72,7 +84,6 @@ printf '%-44s %s (of 32)\n' "iCE40 HX8K config: SB_RAM40_4K" "$rams"
 printf '%-44s %s of %s\n' "iCE40 HX8K: logic cells after packing" "$lc" "$lcmax"
 printf '%-44s %s\n' "iCE40 HX8K: fits" "$fits"
 printf '%-44s %s (target >= 60)\n' "iCE40 HX8K: Fmax MHz" "$fmax"
-[ "$fits" = false ] && echo "synth: the HX8K configuration does NOT fit the device (logic cells $lc / $lcmax, block RAMs $ram_used / 32); no Fmax"
 
 cat > "$json" <<EOT
 {
@@ -82,11 +93,12 @@ cat > "$json" <<EOT
   "rams": $rams,
   "carries": $carries,
   "ice40_device": "hx8k-ct256",
-  "ice40_config": { "num_sa": 256, "num_group": 16, "window": 64, "evt_depth": 16, "inj_depth": 4 },
+  "ice40_config": { "num_sa": $(cfg NUM_SA "$@"), "num_group": $(cfg NUM_GROUP "$@"), "window": $(cfg W "$@"), "evt_depth": $(cfg EVT_DEPTH "$@"), "inj_depth": $(cfg INJ_DEPTH "$@") },
   "ice40_logic_cells": $lc,
   "ice40_logic_cells_available": $lcmax,
   "ice40_rams_needed": $ram_used,
   "ice40_fits": $fits,
+  "ice40_fmax_target_met": $fmax_ok,
   "generic_config": { "num_sa": 4096, "num_group": 1024, "window": 64 },
   "generic_cells": $gcells,
   "generic_ram_cells": $gmem,
