@@ -4,21 +4,35 @@
 //
 // Semantics: docs/rtl.md (and the C golden model, sim/golden/). Pipeline:
 //
-//   A   accept; slot tables read (misc, state)           snoop state write
-//   S1  slot known; group tables read                      snoop state, gmax, gdp writes
-//   S2  group state observed; RX arithmetic for two cases   snoop state, gmax writes
-//   S3  the loop stage: TX issue / RX window update;        writes state, gmax
-//       epoch sampled
-//   S4  effective TX value; ESN result range; soft table read
-//   S5  soft-limit crossing (writes soft flag); events; result
+//   A   accept; slot row read                                snoop row write
+//   S1  slot known; group row read (by direction)            snoop row and group writes
+//   S2  group state observed; RX arithmetic for two cases;   snoop row, group max writes
+//       soft-limit bound
+//   S3  the loop stage: TX issue / RX window update, soft    writes row, group max
+//       limit crossing; epoch sampled
+//   S4  effective TX value or ESN number (one shared adder)
+//   S5  events; result
 //
 // Storage is lazy so that group operations are O(1): an outbound slot keeps
 // base = value - tx_offset[group] (65-bit signed) and hb = hard - base
 // (mod 2^64, so EXHAUSTED is the equality hb == tx_offset); an inbound slot
 // keeps Tb = T - rx_advance[group], snap = rx_advance at its last window
 // write (window valid only while snap == rx_advance) and a ring bitmap
-// indexed by sequence number mod W. Per group: tx_offset, rx_advance, held
-// (gdp), and the monotone maxima mb (max base) and rxm (max T) (gmax).
+// indexed by sequence number mod W.
+//
+// Tables (three RAMs, each one read and one write port):
+//   row   NUM_SA slot rows {valid, dir, esn, group, bitmap | soft limit,
+//         exhausted flag, soft flag, base | Tb, hb | snap}, then one
+//         management row per group {esn, n_out, n_in, headroom, last epoch};
+//         headroom = tx_limit - tx_offset (65-bit signed). An outbound slot
+//         keeps its soft limit in bits 63:0 of the bitmap field.
+//   gval  per group and direction {dir, group}: tx_offset | rx_advance
+//   gmax  per group and direction: {held, max base} | {0, rx_max}
+// The data path reads the row at A and gmax/gval at S1, and writes the row
+// and gmax at S3. The management unit uses the same read ports when the
+// data path leaves them free: in the bubble a group operation puts into
+// the pipeline (the row port in the bubble's cycle A, the group ports in
+// its S1) and while a slot operation has drained the pipeline.
 `default_nettype none
 
 module isq_engine #(
@@ -68,19 +82,27 @@ module isq_engine #(
 
     localparam integer SA_AW = NUM_SA > 1 ? $clog2(NUM_SA) : 1;
     localparam integer G_AW  = NUM_GROUP > 1 ? $clog2(NUM_GROUP) : 1;
+    localparam integer RN    = NUM_SA + NUM_GROUP;      // slot rows + management rows
+    localparam integer RA_AW = $clog2(RN);
+    localparam integer GA_W  = G_AW + 1;                // {dir_in, group}
+    localparam integer GN    = 1 << GA_W;
     localparam integer WB    = $clog2(W);
-    localparam integer MW    = 3 + G_AW;          // misc: valid, dir_in, esn, group
-    localparam integer AWD   = W + 130;           // state: bm, exh, base[65], hb[64]
-    localparam integer SFW   = 65;                // soft limit, soft-event flag
-    localparam integer GDW   = 129;               // held, tx_offset, rx_advance
-    localparam integer GXW   = 129;               // mb[65], rxm[64]
-    localparam integer GMW   = 290;               // management copy of a group
-    localparam integer INIT_N = NUM_SA > NUM_GROUP ? NUM_SA : NUM_GROUP;
+    localparam integer MW    = 3 + G_AW;                // valid, dir_in, esn, group
+    localparam integer RWD   = MW + W + 131;            // row width
+    localparam integer GXW   = 66;                      // gmax: held, max[65]
+    // row fields
+    localparam integer P_SFL = 129, P_EXH = 130, P_BM = 131, P_GRP = 131 + W;
+    localparam integer P_ESN = P_GRP + G_AW, P_DIR = P_ESN + 1, P_VAL = P_DIR + 1;
+    // management row fields: lep [63:0], hr [128:64], n_in [144:129],
+    // n_out [160:145], esn [161]
+    localparam integer GMW   = 162;
+    localparam integer INIT_N = RN > GN ? RN : GN;
     localparam integer IAW   = $clog2(INIT_N + 1);
     localparam integer INIT_LASTI = INIT_N - 1;
     localparam [IAW-1:0] INIT_LAST = INIT_LASTI[IAW-1:0];
     localparam [16:0] NSA17 = NUM_SA[16:0];
     localparam [16:0] NG17  = NUM_GROUP[16:0];
+    localparam [RA_AW-1:0] NSA_RA = NUM_SA[RA_AW-1:0];
     localparam integer WM1I = W - 1;
     localparam [31:0] WM1   = WM1I[31:0];
     localparam [$clog2(W)-1:0] R32 = 32;
@@ -139,67 +161,65 @@ module isq_engine #(
         ring_range = therm(hi) ^ therm(lo) ^ {W{lo >= hi}};
     endfunction
 
+    // Row addresses: zero-extended then cut to RA_AW bits; the cut bits are
+    // zero for every slot and group in range (out-of-range slots never
+    // reach a write), hence the waiver.
+    /* verilator lint_off UNUSEDSIGNAL */
+    function [RA_AW-1:0] sra;
+        input [15:0] s;
+        reg [RA_AW+15:0] x;
+        begin
+            x   = {{RA_AW{1'b0}}, s};
+            sra = x[RA_AW-1:0];
+        end
+    endfunction
+    // row address of a group's management row
+    function [RA_AW-1:0] gmrow;
+        input [G_AW-1:0] g;
+        reg [RA_AW+G_AW-1:0] x;
+        begin
+            x     = {{RA_AW{1'b0}}, g};
+            gmrow = NSA_RA + x[RA_AW-1:0];
+        end
+    endfunction
+    /* verilator lint_on UNUSEDSIGNAL */
+
     // ------------------------------------------------------------------
     // Tables
-    // slot misc: written only by management (with the data path drained)
-    reg              misc_we;
-    reg  [SA_AW-1:0] misc_wa;
-    reg  [MW-1:0]    misc_wd;
-    wire [SA_AW-1:0] slot_ra;
-    wire [MW-1:0]    q_misc;
-    // slot state: written at S3 (or by management)
-    wire             a_we;
-    wire [SA_AW-1:0] a_wa;
-    wire [AWD-1:0]   a_wd;
-    wire [AWD-1:0]   q_a;
-    // soft limit + flag: read at S4, flag written at S5
-    wire             sf_we;
-    wire [SA_AW-1:0] sf_wa;
-    wire [SFW-1:0]   sf_wd;
-    wire [SA_AW-1:0] sf_ra;
-    wire [SFW-1:0]   q_sf;
-    // group: data-path copy of tx_offset/rx_advance/held
-    reg              gd_we;
-    reg  [G_AW-1:0]  gd_wa;
-    reg  [GDW-1:0]   gd_wd;
-    wire [G_AW-1:0]  g_ra;
-    wire [GDW-1:0]   q_gd;
-    // group maxima: read at S1 (and by management), written at S3
+    wire             r_we;
+    wire [RA_AW-1:0] r_wa;
+    wire [RWD-1:0]   r_wd;
+    wire [RA_AW-1:0] r_ra;
+    wire [RWD-1:0]   q_r;
+    wire             gv_we;
+    wire [GA_W-1:0]  gv_wa;
+    wire [63:0]      gv_wd;
     wire             gx_we;
-    wire [G_AW-1:0]  gx_wa;
+    wire [GA_W-1:0]  gx_wa;
     wire [GXW-1:0]   gx_wd;
-    wire [GXW-1:0]   q_gx, q_gx2;
-    reg  [G_AW-1:0]  mg_gra;
-    // group management copy (limits, counts, epochs)
-    reg              gm_we;
-    reg  [G_AW-1:0]  gm_wa;
-    reg  [GMW-1:0]   gm_wd;
-    wire [GMW-1:0]   q_gm;
+    wire [GA_W-1:0]  g_ra;
+    wire [63:0]      q_gv;
+    wire [GXW-1:0]   q_gx;
 
-    isq_ram #(.DW(MW), .D(NUM_SA), .AW(SA_AW), .COLLIDE(RAM_COLLIDE)) u_misc (
-        .clk(clk), .we(misc_we), .wa(misc_wa), .wd(misc_wd), .ra(slot_ra), .q(q_misc));
-    isq_ram #(.DW(AWD), .D(NUM_SA), .AW(SA_AW), .COLLIDE(RAM_COLLIDE)) u_state (
-        .clk(clk), .we(a_we), .wa(a_wa), .wd(a_wd), .ra(slot_ra), .q(q_a));
-    isq_ram #(.DW(SFW), .D(NUM_SA), .AW(SA_AW), .COLLIDE(RAM_COLLIDE)) u_soft (
-        .clk(clk), .we(sf_we), .wa(sf_wa), .wd(sf_wd), .ra(sf_ra), .q(q_sf));
-    isq_ram #(.DW(GDW), .D(NUM_GROUP), .AW(G_AW), .COLLIDE(RAM_COLLIDE)) u_gdp (
-        .clk(clk), .we(gd_we), .wa(gd_wa), .wd(gd_wd), .ra(g_ra), .q(q_gd));
-    isq_ram2 #(.DW(GXW), .D(NUM_GROUP), .AW(G_AW), .COLLIDE(RAM_COLLIDE)) u_gmax (
-        .clk(clk), .we(gx_we), .wa(gx_wa), .wd(gx_wd), .ra(g_ra), .q(q_gx),
-        .ra2(mg_gra), .q2(q_gx2));
-    isq_ram #(.DW(GMW), .D(NUM_GROUP), .AW(G_AW), .COLLIDE(RAM_COLLIDE)) u_gmg (
-        .clk(clk), .we(gm_we), .wa(gm_wa), .wd(gm_wd), .ra(mg_gra), .q(q_gm));
+    isq_ram #(.DW(RWD), .D(RN), .AW(RA_AW), .COLLIDE(RAM_COLLIDE)) u_row (
+        .clk(clk), .we(r_we), .wa(r_wa), .wd(r_wd), .ra(r_ra), .q(q_r));
+    isq_ram #(.DW(64), .D(GN), .AW(GA_W), .COLLIDE(RAM_COLLIDE)) u_gval (
+        .clk(clk), .we(gv_we), .wa(gv_wa), .wd(gv_wd), .ra(g_ra), .q(q_gv));
+    isq_ram #(.DW(GXW), .D(GN), .AW(GA_W), .COLLIDE(RAM_COLLIDE)) u_gmax (
+        .clk(clk), .we(gx_we), .wa(gx_wa), .wd(gx_wd), .ra(g_ra), .q(q_gx));
 
     // ------------------------------------------------------------------
     // Management state (declared early: the pipeline consults it)
-    localparam [4:0] ST_INIT = 5'd0,  ST_IDLE = 5'd1,  ST_DEC = 5'd2,
-                     ST_G2 = 5'd3,    ST_G3 = 5'd4,    ST_G4 = 5'd5,
-                     ST_GR2 = 5'd6,   ST_DRAIN = 5'd7, ST_I_RD = 5'd8,
-                     ST_I_CHK = 5'd9, ST_I_CALC = 5'd10, ST_I_WR = 5'd11,
-                     ST_C_RD = 5'd12, ST_C_CHK = 5'd13, ST_C_G = 5'd14,
-                     ST_C_GQ = 5'd15, ST_C_WR = 5'd16, ST_R_RD = 5'd17,
-                     ST_R_G = 5'd18,  ST_R_GW = 5'd19, ST_R_CALC = 5'd20,
-                     ST_R_ROT = 5'd21, ST_DONE = 5'd22;
+    localparam [4:0] ST_INIT = 5'd0,   ST_IDLE = 5'd1,   ST_DEC = 5'd2,
+                     ST_G2 = 5'd3,     ST_G3 = 5'd4,     ST_G4 = 5'd5,
+                     ST_GR1 = 5'd6,    ST_GR2 = 5'd7,    ST_GR3 = 5'd8,
+                     ST_DRAIN = 5'd9,  ST_I_RD = 5'd10,  ST_I_R2 = 5'd11,
+                     ST_I_R3 = 5'd12,  ST_I_CHK = 5'd13, ST_I_CALC = 5'd14,
+                     ST_I_W1 = 5'd15,  ST_I_W2 = 5'd16,  ST_C_RD = 5'd17,
+                     ST_C_CHK = 5'd18, ST_C_G = 5'd19,   ST_C_GQ = 5'd20,
+                     ST_C_WR = 5'd21,  ST_C_W2 = 5'd22,  ST_R_RD = 5'd23,
+                     ST_R_G = 5'd24,   ST_R_GW = 5'd25,  ST_R_CALC = 5'd26,
+                     ST_R_ROT = 5'd27, ST_DONE = 5'd28;
     reg  [4:0]  st;
     reg  [7:0]  mg_op;
     reg  [31:0] mg_cmd_hi;      // CMD bits 31:8 (reserved)
@@ -207,6 +227,8 @@ module isq_engine #(
     reg  [63:0] arg_seq, arg_hard, arg_soft; // ARG2/3, ARG4/5, ARG6/7
     reg  [63:0] epoch;
     reg  [IAW-1:0] init_i;
+    reg  [SA_AW-1:0] mg_slot;
+    reg  [G_AW-1:0]  mg_g;
 
     wire is_group_op = mg_op == ISQ_OP_GROUP_TX_ADD || mg_op == ISQ_OP_GROUP_RX_ADVANCE ||
                        mg_op == ISQ_OP_GROUP_HOLD || mg_op == ISQ_OP_GROUP_RELEASE;
@@ -216,28 +238,34 @@ module isq_engine #(
     wire arg0_slot_ok = arg0 < NUM_SA;
     wire cmd_rsv     = mg_cmd_hi != 32'd0;
     wire txadd_rsv   = mg_op == ISQ_OP_GROUP_TX_ADD && arg1[31:1] != 31'd0;
+    wire op_rx       = mg_op == ISQ_OP_GROUP_RX_ADVANCE;
     // A group operation steals exactly one data-path cycle: the bubble that
-    // reaches S3 in the cycle of its linearization edge.
-    wire bubble_now  = st == ST_DEC && !cmd_rsv && is_group_op && arg0_grp_ok && !txadd_rsv;
-    // Slot operations drain the pipeline and own the slot tables.
-    wire slot_own    = st == ST_DRAIN || st == ST_I_RD || st == ST_I_CHK || st == ST_I_CALC ||
-                       st == ST_I_WR || st == ST_C_RD || st == ST_C_CHK || st == ST_C_G ||
-                       st == ST_C_GQ || st == ST_C_WR || st == ST_R_RD || st == ST_R_G ||
+    // reaches S3 in the cycle of its linearization edge. GROUP_READ steals
+    // two (its bubbles read the group's two direction rows).
+    wire bubble_now  = st == ST_DEC && !cmd_rsv && (is_group_op || mg_op == ISQ_OP_GROUP_READ) &&
+                       arg0_grp_ok && !txadd_rsv;
+    // Slot operations drain the pipeline and own the tables.
+    wire slot_own    = st == ST_DRAIN || st == ST_I_RD || st == ST_I_R2 || st == ST_I_R3 ||
+                       st == ST_I_CHK || st == ST_I_CALC || st == ST_I_W1 || st == ST_I_W2 ||
+                       st == ST_C_RD || st == ST_C_CHK || st == ST_C_G || st == ST_C_GQ ||
+                       st == ST_C_WR || st == ST_C_W2 || st == ST_R_RD || st == ST_R_G ||
                        st == ST_R_GW || st == ST_R_CALC;
     wire slot_go     = st == ST_DEC && !cmd_rsv && is_slot_op && arg0_slot_ok &&
                        !(mg_op == ISQ_OP_SLOT_INSTALL &&
                          (arg1[31:18] != 14'd0 || {1'b0, arg1[15:0]} >= NG17));
 
-    assign req_ready = !(st == ST_INIT || bubble_now || slot_own || slot_go);
+    assign req_ready = !(st == ST_INIT || bubble_now || st == ST_GR1 || slot_own || slot_go);
     assign mb_busy   = st != ST_IDLE;
     assign epoch_o   = epoch;
 
     wire acc = req_valid && req_ready;
-    wire [SA_AW-1:0] req_si = req_slot[SA_AW-1:0];
-    reg  [SA_AW-1:0] mg_slot;
-    // The slot tables' read ports change hands once the pipeline is empty.
+    // The tables' read ports change hands once the pipeline is empty, and
+    // in the bubbles of group operations.
     wire slot_tab = slot_own && st != ST_DRAIN;
-    assign slot_ra = slot_tab ? mg_slot : req_si;
+    reg  [RA_AW-1:0] mg_ra;       // management row read address
+    reg  [GA_W-1:0]  mg_ga;       // management group read address
+    wire mg_gport = slot_tab || st == ST_G2 || st == ST_GR1 || st == ST_GR2;
+    assign r_ra = (slot_tab || bubble_now) ? mg_ra : sra(req_slot);
 
     // ------------------------------------------------------------------
     // Pipeline registers
@@ -246,8 +274,8 @@ module isq_engine #(
     reg  [15:0]      s1_slot;
     reg  [63:0]      s1_seq;
     reg  [TAG_W-1:0] s1_tag;
-    reg              s1_fv;          // state write seen in cycle A
-    reg  [AWD-1:0]   s1_fa;
+    reg              s1_fv;          // row write seen in cycle A
+    reg  [RWD-1:0]   s1_fa;
 
     reg              s2_v, s2_ok, s2_esn, s2_big;
     reg  [1:0]       s2_op;
@@ -255,23 +283,24 @@ module isq_engine #(
     reg  [63:0]      s2_seq;
     reg  [64:0]      s2_opnd;        // CHECK: Seql + W - 1; COMMIT: the 64-bit number
     reg  [TAG_W-1:0] s2_tag;
-    reg  [G_AW-1:0]  s2_g;
-    reg  [AWD-1:0]   s2_a;
-    reg              s2_gxf_v, s2_gdf_v;
+    reg  [GA_W-1:0]  s2_ga;
+    reg  [RWD-1:0]   s2_a;
+    reg              s2_gxf_v, s2_gvf_v;
     reg  [GXW-1:0]   s2_gxf;
-    reg  [GDW-1:0]   s2_gdf;
+    reg  [63:0]      s2_gvf;
 
     reg              s3_v, s3_ok, s3_esn, s3_big, s3_same;
     reg  [1:0]       s3_op;
     reg  [15:0]      s3_slot;
     reg  [63:0]      s3_seq;
     reg  [TAG_W-1:0] s3_tag;
-    reg  [G_AW-1:0]  s3_g;
-    reg  [AWD-1:0]   s3_a;
+    reg  [GA_W-1:0]  s3_ga;
+    reg  [RWD-1:0]   s3_a;
     reg  [GXW-1:0]   s3_gx;
-    reg              s3_held;
-    reg  [63:0]      s3_off, s3_adv;
+    reg  [63:0]      s3_val;         // tx_offset (TX) or rx_advance (RX)
     reg  [64:0]      s3_tbn;         // COMMIT: new Tb = seq - rx_advance (signed)
+    reg  [65:0]      s3_sd;          // TX: soft - tx_offset - 1 (signed)
+    reg              s3_sne;         // TX: a soft limit is set
     reg              s3_bmvo;        // window valid in case O
     reg  [2:0]       s3_clo, s3_clp; // {new, far, inwin} for case O and P
     reg              s3_oldo, s3_oldp; // non-ESN CHECK left of the window
@@ -280,23 +309,20 @@ module isq_engine #(
     reg  [W-1:0]     s3_mo, s3_mp;   // ring positions (T, seq]
     reg  [W-1:0]     s3_oh;          // one-hot ring position of the number
 
-    reg              s4_v, s4_ok, s4_esn, s4_adv, s4_cmtv, s4_exh_ev;
+    reg              s4_v, s4_ok, s4_esn, s4_adv, s4_cmtv, s4_exh_ev, s4_soft_ev;
     reg  [1:0]       s4_op;
     reg  [15:0]      s4_slot;
     reg  [63:0]      s4_seq;
     reg  [TAG_W-1:0] s4_tag;
     reg  [2:0]       s4_st;
-    reg  [63:0]      s4_base;
-    reg  [63:0]      s4_off;
-    reg  [64:0]      s4_b;
-    reg  [31:0]      s4_u;
+    reg  [64:0]      s4_x;           // TX: base; ESN CHECK: B
+    reg  [63:0]      s4_y;           // TX: tx_offset; ESN CHECK: u
     reg  [63:0]      s4_epoch;
-    reg              s4_issued;
     reg              s4_mev;         // bubble carrying OVERFLOW_REFUSED
     reg  [15:0]      s4_mev_g;
     reg  [63:0]      s4_mev_d;
 
-    reg              s5_v, s5_issued, s5_exh_ev, s5_sff_v, s5_sff;
+    reg              s5_v, s5_exh_ev, s5_soft_ev;
     reg  [1:0]       s5_op;
     reg  [15:0]      s5_slot;
     reg  [63:0]      s5_seq;
@@ -320,19 +346,20 @@ module isq_engine #(
         s1_seq  <= req_seq;
         s1_tag  <= req_tag;
         s1_bad  <= a_bad;
-        s1_fv   <= a_we && a_wa == req_si;
-        s1_fa   <= a_wd;
+        s1_fv   <= r_we && r_wa == sra(req_slot);
+        s1_fa   <= r_wd;
     end
 
     // ------------------------------------------------------------------
     // S1: slot known
-    wire            m_valid = q_misc[MW-1];
-    wire            m_dirin = q_misc[MW-2];
-    wire            m_esn   = q_misc[MW-3];
-    wire [G_AW-1:0] m_grp   = q_misc[G_AW-1:0];
-    wire [AWD-1:0]  a1      = s1_fv ? s1_fa : q_a;
+    wire [RWD-1:0]  a1      = s1_fv ? s1_fa : q_r;
+    wire            m_valid = a1[P_VAL];
+    wire            m_dirin = a1[P_DIR];
+    wire            m_esn   = a1[P_ESN];
+    wire [G_AW-1:0] m_grp   = a1[P_GRP +: G_AW];
     wire            s1_ok   = !s1_bad && m_valid && (m_dirin == (s1_op != OP_TX));
-    assign g_ra = m_grp;
+    wire [GA_W-1:0] s1_ga   = {s1_op != OP_TX, m_grp};
+    assign g_ra = mg_gport ? mg_ga : s1_ga;
 
     always @(posedge clk) begin
         if (rst)
@@ -345,29 +372,28 @@ module isq_engine #(
         s2_tag  <= s1_tag;
         s2_ok   <= s1_ok;
         s2_esn  <= m_esn;
-        s2_g    <= m_grp;
+        s2_ga   <= s1_ga;
         // a non-ESN COMMIT beyond 2^32 - 1 is not a valid number
         s2_big  <= !m_esn && s1_op == OP_CMT && s1_seq[63:32] != 32'd0;
         s2_opnd <= s1_op == OP_CHK ? {33'd0, s1_seq[31:0]} + {33'd0, WM1} : {1'b0, s1_seq};
-        s2_a    <= (a_we && a_wa == s1_slot[SA_AW-1:0]) ? a_wd : a1;
-        s2_gxf_v <= gx_we && gx_wa == m_grp;
+        s2_a    <= (r_we && r_wa == sra(s1_slot)) ? r_wd : a1;
+        s2_gxf_v <= gx_we && gx_wa == s1_ga;
         s2_gxf   <= gx_wd;
-        s2_gdf_v <= gd_we && gd_wa == m_grp;
-        s2_gdf   <= gd_wd;
+        s2_gvf_v <= gv_we && gv_wa == s1_ga;
+        s2_gvf   <= gv_wd;
     end
 
     // ------------------------------------------------------------------
     // S2: group state observed (a pending group commit is forwarded)
     wire             cm_v;           // group commit happens at the end of this cycle
-    wire [G_AW-1:0]  cm_g;
-    reg  [GDW-1:0]   cm_gd;
-    wire [GDW-1:0]   gd2 = (cm_v && cm_g == s2_g) ? cm_gd : s2_gdf_v ? s2_gdf : q_gd;
+    wire [GA_W-1:0]  cm_ga;
+    reg  [63:0]      cm_val;
+    wire [63:0]      gv2 = (cm_v && cm_ga == s2_ga) ? cm_val : s2_gvf_v ? s2_gvf : q_gv;
     wire [GXW-1:0]   gx2 = s2_gxf_v ? s2_gxf : q_gx;
-    wire             g_held = gd2[128];
-    wire [63:0]      g_off  = gd2[127:64];
-    wire [63:0]      g_adv  = gd2[63:0];
+    wire [63:0]      g_adv   = gv2;
     wire [64:0]      a2_base = s2_a[128:64];
     wire [63:0]      a2_hb   = s2_a[63:0];
+    wire [63:0]      a2_soft = s2_a[P_BM +: 64];
     // case O: the slot as of two operations ago (s2_a); case P: the
     // operation now in S3 (same slot) moved T to its number.
     wire [65:0]      vdo = sub3({1'b0, s2_opnd}, {a2_base[64], a2_base}, {2'b0, g_adv});
@@ -403,12 +429,6 @@ module isq_engine #(
     wire [3:0] clo = classify(vdo, s2_op == OP_CHK, s2_esn);
     wire [3:0] clp = classify(vdp, s2_op == OP_CHK, s2_esn);
 
-    // S3 results feed back here (same-slot forwarding)
-    wire             s3_awe;
-    wire [AWD-1:0]   s3_awd;
-    wire             s3_gxwe;
-    wire [GXW-1:0]   s3_gxwd;
-
     always @(posedge clk) begin
         if (rst)
             s3_v <= 1'b0;
@@ -421,14 +441,14 @@ module isq_engine #(
         s3_ok   <= s2_ok;
         s3_esn  <= s2_esn;
         s3_big  <= s2_big;
-        s3_g    <= s2_g;
+        s3_ga   <= s2_ga;
         s3_same <= s2_v && s3_v && s3_slot == s2_slot;
-        s3_a    <= (a_we && a_wa == s2_slot[SA_AW-1:0]) ? a_wd : s2_a;
-        s3_gx   <= (gx_we && gx_wa == s2_g) ? gx_wd : gx2;
-        s3_held <= g_held;
-        s3_off  <= g_off;
-        s3_adv  <= g_adv;
+        s3_a    <= (r_we && r_wa == sra(s2_slot)) ? r_wd : s2_a;
+        s3_gx   <= (gx_we && gx_wa == s2_ga) ? gx_wd : gx2;
+        s3_val  <= gv2;
         s3_tbn  <= {1'b0, s2_seq} - {1'b0, g_adv};
+        s3_sd   <= sub3({2'b0, a2_soft}, {2'b0, gv2}, 66'd1);
+        s3_sne  <= a2_soft != 64'd0;
         s3_bmvo <= a2_hb == g_adv;
         s3_clo  <= clo[3:1];
         s3_clp  <= clp[3:1];
@@ -446,21 +466,28 @@ module isq_engine #(
     // ------------------------------------------------------------------
     // S3: the loop stage. Inputs are registers (s3_a already holds the
     // previous operation's result when it was the same slot).
-    wire [W-1:0]  a3_bm   = s3_a[AWD-1:130];
-    wire          a3_exh  = s3_a[129];
+    wire [MW-1:0] a3_misc = s3_a[RWD-1 -: MW];
+    wire [W-1:0]  a3_bm   = s3_a[P_BM +: W];
+    wire          a3_exh  = s3_a[P_EXH];
+    wire          a3_sfl  = s3_a[P_SFL];
     wire [64:0]   a3_base = s3_a[128:64];
     wire [63:0]   a3_hb   = s3_a[63:0];
-    wire [64:0]   g3_mb   = s3_gx[128:64];
+    wire          s3_held = s3_gx[65];
+    wire [64:0]   g3_mb   = s3_gx[64:0];
     wire [63:0]   g3_rxm  = s3_gx[63:0];
 
     // TX: EXHAUSTED iff value == hard, i.e. hb == tx_offset
     wire          t_tx    = s3_v && s3_ok && s3_op == OP_TX;
-    wire          t_exh   = a3_hb == s3_off;
+    wire          t_exh   = a3_hb == s3_val;
     wire          t_issue = t_tx && !s3_held && !t_exh;
     wire [64:0]   t_base  = a3_base + {64'd0, t_issue};
     wire [63:0]   t_hb    = a3_hb - {63'd0, t_issue};
     wire          t_exhev = t_tx && !s3_held && t_exh && !a3_exh;
     wire [64:0]   t_mb    = ($signed(a3_base) >= $signed(g3_mb)) ? t_base : g3_mb;
+    // soft limit: the issued number base + 1 + tx_offset reaches soft iff
+    // base >= soft - tx_offset - 1; raised once (the soft flag)
+    wire          t_soft  = t_issue && s3_sne && !a3_sfl &&
+                            $signed({a3_base[64], a3_base}) >= $signed(s3_sd);
 
     // RX: pick case P when the previous operation (same slot) advanced T
     wire          r_p     = s3_same && s4_adv;
@@ -493,25 +520,31 @@ module isq_engine #(
         end
     end
 
-    assign s3_awe  = t_tx || r_cmt;
-    assign s3_awd  = t_tx ? {a3_bm, a3_exh | t_exhev, t_base, t_hb}
-                          : {r_bmo, 1'b0, r_tb, s3_adv};
-    assign s3_gxwe = t_tx || r_cmt;
-    assign s3_gxwd = t_tx ? {t_mb, g3_rxm} : {g3_mb, r_rxm};
+    wire           s3_rwe  = t_tx || r_cmt;
+    wire [RWD-1:0] s3_rwd  = t_tx ? {a3_misc, a3_bm, a3_exh | t_exhev, a3_sfl | t_soft, t_base, t_hb}
+                                  : {a3_misc, r_bmo, 2'b00, r_tb, s3_val};
+    wire           s3_gxwe = t_tx || r_cmt;
+    wire [GXW-1:0] s3_gxwd = t_tx ? {s3_held, t_mb} : {2'b00, r_rxm};
 
-    // management writes of the slot state / maxima (pipeline drained, or
-    // the group-commit bubble in S3): see the management unit below
-    reg              mg_a_we;
-    reg  [AWD-1:0]   mg_a_wd;
+    // management writes (pipeline drained, or the group-commit bubble in S3)
+    reg              mg_r_we;
+    reg  [RA_AW-1:0] mg_r_wa;
+    reg  [RWD-1:0]   mg_r_wd;
     reg              mg_gx_we;
-    reg  [G_AW-1:0]  mg_gx_wa;
+    reg  [GA_W-1:0]  mg_gx_wa;
     reg  [GXW-1:0]   mg_gx_wd;
-    assign a_we  = s3_awe || mg_a_we;
-    assign a_wa  = mg_a_we ? mg_slot : s3_slot[SA_AW-1:0];
-    assign a_wd  = mg_a_we ? mg_a_wd : s3_awd;
+    reg              mg_gv_we;
+    reg  [GA_W-1:0]  mg_gv_wa;
+    reg  [63:0]      mg_gv_wd;
+    assign r_we  = s3_rwe || mg_r_we;
+    assign r_wa  = mg_r_we ? mg_r_wa : sra(s3_slot);
+    assign r_wd  = mg_r_we ? mg_r_wd : s3_rwd;
     assign gx_we = s3_gxwe || mg_gx_we;
-    assign gx_wa = mg_gx_we ? mg_gx_wa : s3_g;
+    assign gx_wa = mg_gx_we ? mg_gx_wa : s3_ga;
     assign gx_wd = mg_gx_we ? mg_gx_wd : s3_gxwd;
+    assign gv_we = mg_gv_we;
+    assign gv_wa = mg_gv_wa;
+    assign gv_wd = mg_gv_wd;
 
     // bubble event (refused group operation), injected at S3
     wire             cm_ev;
@@ -526,31 +559,29 @@ module isq_engine #(
             s4_v   <= s3_v;
             s4_mev <= cm_ev;
         end
-        s4_op     <= s3_op;
-        s4_slot   <= s3_slot;
-        s4_seq    <= s3_seq;
-        s4_tag    <= s3_tag;
-        s4_ok     <= s3_ok && !s3_big;
-        s4_esn    <= s3_esn;
-        s4_st     <= s3_status;
-        s4_adv    <= r_adv;
-        s4_cmtv   <= r_cmt;
-        s4_exh_ev <= t_exhev;
-        s4_issued <= t_issue;
-        s4_base   <= t_base[63:0];
-        s4_off    <= s3_off;
-        s4_b      <= r_p ? s3_bp : s3_bo;
-        s4_u      <= r_p ? s3_up : s3_uo;
-        s4_epoch  <= epoch;
-        s4_mev_g  <= cm_ev_g;
-        s4_mev_d  <= cm_ev_d;
+        s4_op      <= s3_op;
+        s4_slot    <= s3_slot;
+        s4_seq     <= s3_seq;
+        s4_tag     <= s3_tag;
+        s4_ok      <= s3_ok && !s3_big;
+        s4_esn     <= s3_esn;
+        s4_st      <= s3_status;
+        s4_adv     <= r_adv;
+        s4_cmtv    <= r_cmt;
+        s4_exh_ev  <= t_exhev;
+        s4_soft_ev <= t_soft;
+        // one adder at S4 serves TX (base + tx_offset) and ESN CHECK (B + u)
+        s4_x       <= s3_op == OP_TX ? {1'b0, t_base[63:0]} : r_p ? s3_bp : s3_bo;
+        s4_y       <= s3_op == OP_TX ? s3_val : {32'd0, r_p ? s3_up : s3_uo};
+        s4_epoch   <= epoch;
+        s4_mev_g   <= cm_ev_g;
+        s4_mev_d   <= cm_ev_d;
     end
 
     // ------------------------------------------------------------------
     // S4: values
-    wire [63:0] t_eff  = s4_base + s4_off;
-    wire [65:0] e_seq  = {s4_b[64], s4_b} + {34'd0, s4_u};   // ESN CHECK: B + u
-    wire        e_out  = e_seq[65] || e_seq[64];              // < 0 or >= 2^64
+    wire [65:0] s4_sum = {s4_x[64], s4_x} + {2'b0, s4_y};
+    wire        e_out  = s4_sum[65] || s4_sum[64];            // < 0 or >= 2^64
     reg  [2:0]  s4_status;
     reg  [63:0] s4_value;
     always @(*) begin
@@ -558,11 +589,11 @@ module isq_engine #(
         s4_value  = 64'd0;
         if (s4_ok) begin
             case (s4_op)
-                OP_TX:  s4_value = t_eff;
+                OP_TX:  s4_value = s4_sum[63:0];
                 OP_CHK: begin
                     if (s4_esn) begin
                         if (e_out) s4_status = DP_OLD;
-                        else       s4_value  = e_seq[63:0];
+                        else       s4_value  = s4_sum[63:0];
                     end else
                         s4_value = {32'd0, s4_seq[31:0]};
                 end
@@ -570,7 +601,6 @@ module isq_engine #(
             endcase
         end
     end
-    assign sf_ra = slot_tab ? mg_slot : s4_slot[SA_AW-1:0];
 
     always @(posedge clk) begin
         if (rst) begin
@@ -580,34 +610,22 @@ module isq_engine #(
             s5_v   <= s4_v;
             s5_mev <= s4_mev;
         end
-        s5_op     <= s4_op;
-        s5_slot   <= s4_slot;
-        s5_seq    <= s4_value;
-        s5_tag    <= s4_tag;
-        s5_st     <= s4_status;
-        s5_epoch  <= s4_epoch;
-        s5_issued <= s4_issued;
-        s5_exh_ev <= s4_exh_ev;
-        s5_sff_v  <= sf_we && sf_wa == s4_slot[SA_AW-1:0];
-        s5_sff    <= sf_wd[0];
-        s5_mev_g  <= s4_mev_g;
-        s5_mev_d  <= s4_mev_d;
+        s5_op      <= s4_op;
+        s5_slot    <= s4_slot;
+        s5_seq     <= s4_value;
+        s5_tag     <= s4_tag;
+        s5_st      <= s4_status;
+        s5_epoch   <= s4_epoch;
+        s5_exh_ev  <= s4_exh_ev;
+        s5_soft_ev <= s4_soft_ev;
+        s5_mev_g   <= s4_mev_g;
+        s5_mev_d   <= s4_mev_d;
     end
 
     // ------------------------------------------------------------------
-    // S5: soft limit (raised once: the flag is forwarded like the state)
-    wire [63:0] sf_soft = q_sf[64:1];
-    wire        sf_flag = s5_sff_v ? s5_sff : q_sf[0];
-    wire        soft_ev = s5_v && s5_issued && sf_soft != 64'd0 && s5_seq >= sf_soft && !sf_flag;
-    reg              mg_sf_we;
-    reg  [SFW-1:0]   mg_sf_wd;
-    assign sf_we = soft_ev || mg_sf_we;
-    assign sf_wa = mg_sf_we ? mg_slot : s5_slot[SA_AW-1:0];
-    assign sf_wd = mg_sf_we ? mg_sf_wd : {sf_soft, 1'b1};
-
-    // Events leave S5 into the FIFO at the same edge as the result enters
+    // S5: events leave into the FIFO at the same edge as the result enters
     // the result register: an event is pending by the time its result is seen.
-    assign ev_valid = s5_mev || (s5_v && (s5_exh_ev || soft_ev));
+    assign ev_valid = s5_mev || (s5_v && (s5_exh_ev || s5_soft_ev));
     assign ev_type  = s5_mev ? ISQ_EVT_OVERFLOW_REFUSED :
                       s5_exh_ev ? ISQ_EVT_EXHAUSTED : ISQ_EVT_SOFT_LIMIT;
     assign ev_index = s5_mev ? s5_mev_g : s5_slot;
@@ -630,56 +648,52 @@ module isq_engine #(
     // ------------------------------------------------------------------
     // Management unit: one mailbox operation at a time.
     //
-    //   group op   DEC: read group, stall input one cycle (the bubble)
-    //              G2:  refusal bound from the management copy
+    //   group op   DEC: stall one cycle (the bubble); read the management row
+    //              G2:  bubble in S1: read the group's row; refusal bound
     //              G3:  decide, including the operation now in S3
     //              G4:  the linearization edge (end of cycle), bubble in S3
-    //   slot op    DEC: stall; DRAIN until S1..S5 are empty; then the slot
-    //              tables belong to the management unit until released
-    wire [63:0]  gm_lep  = q_gm[95:32];
-    wire [63:0]  gm_lim  = q_gm[159:96];
-    wire [63:0]  gm_adv  = q_gm[223:160];
-    wire [63:0]  gm_off  = q_gm[287:224];
-    wire         gm_held = q_gm[288];
-    wire         gm_esn  = q_gm[289];
-    wire [15:0]  gm_nout = q_gm[31:16];
-    wire [15:0]  gm_nin  = q_gm[15:0];
-
-    reg  [GMW-1:0] mg_gm;        // latched management copy of the group
-    reg  [64:0]    mg_mb;        // group maxima, kept current by snooping
-    reg  [63:0]    mg_rxm;
+    //   GROUP_READ DEC, GR1: stall two cycles; GR1, GR2 read both directions
+    //   slot op    DEC: stall; DRAIN until S1..S5 are empty; then the tables
+    //              belong to the management unit until released
+    reg  [GMW-1:0] mg_gm;        // management row of the group
+    wire [63:0]    gm_lep  = mg_gm[63:0];
+    wire [64:0]    gm_hr   = mg_gm[128:64];
+    wire [15:0]    gm_nin  = mg_gm[144:129];
+    wire [15:0]    gm_nout = mg_gm[160:145];
+    wire           gm_esn  = mg_gm[161];
+    wire           gm_empty = gm_nout == 16'd0 && gm_nin == 16'd0;
     reg            mg_fwd_v;     // gmax write seen in the read cycle
     reg  [GXW-1:0] mg_fwd;
     reg  [65:0]    mg_y;         // refusal bound
-    reg  [63:0]    mg_new;       // new tx_offset / rx_advance
     reg            mg_refuse;
-    reg  [G_AW-1:0] mg_g;
-    reg  [MW-1:0]  mg_misc;
-    reg  [AWD-1:0] mg_a;
-    reg  [SFW-1:0] mg_sf;
+    reg  [64:0]    mg_mx;        // the group's max (TX row: max base)
+    reg            mg_held;
+    reg  [63:0]    mg_val;       // tx_offset (TX row, slot read: the slot's direction)
+    reg  [63:0]    mg_val2;      // rx_advance
+    reg  [63:0]    mg_rxm;       // rx_max
+    reg  [RWD-1:0] mg_a;         // slot row
+    reg            mg_live;
     reg  [64:0]    mg_base;
-    reg  [63:0]    mg_hard;
+    reg  [65:0]    mg_hd;        // install: hard - tx_offset
+    reg  [64:0]    mg_nmb;       // install: new max base
+    reg  [63:0]    mg_nrxm;      // install: new rx_max
     reg  [7:0]     mg_rc;
-    reg            mg_empty;
     reg  [W-1:0]   mg_rot;
     reg  [WB-1:0]  mg_r;
-    reg  [511:0]   mg_res;
-    reg  [63:0]    mg_lim;
 
     wire [63:0]  delta   = arg_seq;      // ARG2/3
-    wire         unused_mg = &{1'b0, mg_a[128]};  // value sign: reads use mod 2^64
     wire         in_dir  = arg1[16];
     wire         in_esn  = arg1[17];
     wire [63:0]  in_max  = in_esn ? 64'hffff_ffff_ffff_ffff : M32;
     wire [63:0]  in_hard = arg_hard == 64'd0 ? in_max : arg_hard;
     wire [G_AW-1:0] arg_g = arg1[G_AW-1:0];
 
-    // group maxima as of the previous edge (read port 2 plus the write it missed)
-    wire [GXW-1:0] gx_now = mg_fwd_v ? mg_fwd : q_gx2;
+    // the group row as read (a write in the read cycle was captured)
+    wire [GXW-1:0] gx_now = mg_fwd_v ? mg_fwd : q_gx;
 
     // The operation in S3 during G3 is the last one before the edge: its
     // update of the maxima lands with it, so the check adds it here.
-    wire s3_same_g = s3_v && s3_ok && s3_g == mg_g;
+    wire s3_same_g = s3_v && s3_ok && s3_ga == {op_rx, mg_g};
     wire tx_cont   = s3_same_g && s3_op == OP_TX &&
                      ($signed({a3_base[64], a3_base}) > $signed(mg_y) ||
                       (t_issue && {a3_base[64], a3_base} == mg_y));
@@ -688,12 +702,12 @@ module isq_engine #(
     wire no_check  = delta == 64'd0 || mg_op == ISQ_OP_GROUP_HOLD ||
                      mg_op == ISQ_OP_GROUP_RELEASE;
     wire refuse_g3 = !no_check &&
-                     (mg_op == ISQ_OP_GROUP_TX_ADD ?
-                          ($signed({mg_mb[64], mg_mb}) > $signed(mg_y) || tx_cont) :
-                          ($signed({2'b0, mg_rxm}) > $signed(mg_y) || rx_cont));
+                     ($signed({gx_now[64], gx_now[64:0]}) > $signed(mg_y) ||
+                      (op_rx ? rx_cont : tx_cont));
 
-    assign cm_v  = st == ST_G4 && !mg_refuse;
-    assign cm_g  = mg_g;
+    assign cm_v  = st == ST_G4 && !mg_refuse &&
+                   (mg_op == ISQ_OP_GROUP_TX_ADD || mg_op == ISQ_OP_GROUP_RX_ADVANCE);
+    assign cm_ga = {op_rx, mg_g};
     assign cm_ev = st == ST_G4 && mg_refuse;
 
     // SLOT_READ: the ring bitmap in window order. Bit i of the window is
@@ -708,82 +722,114 @@ module isq_engine #(
         end
     endfunction
 
+    // results of a SLOT_READ (from the snapshot) and a GROUP_READ
+    wire [63:0]  sr_sum  = mg_a[127:64] + mg_val;          // value or T
+    wire [63:0]  sr_hard = mg_a[63:0] + mg_a[127:64];      // hard = hb + base
+    wire [63:0]  gr_txm  = mg_mx[63:0] + mg_val;           // tx_max = max base + tx_offset
+    wire [63:0]  gr_lim  = gm_hr[63:0] + mg_val;           // tx_limit = headroom + tx_offset
+    wire         unused_mg = &{1'b0, mg_a[128], mg_mx[64], gm_hr[64]};  // reads use mod 2^64
+
+    // ---- read addresses of the management unit
+    always @(*) begin
+        mg_ra = {RA_AW{1'b0}};
+        mg_ga = {GA_W{1'b0}};
+        case (st)
+        ST_DEC:    mg_ra = gmrow(mg_g);
+        ST_G2:     mg_ga = {op_rx, mg_g};
+        ST_GR1:    mg_ga = {1'b0, mg_g};
+        ST_GR2:    mg_ga = {1'b1, mg_g};
+        ST_I_RD:   begin mg_ra = sra({{(16 - SA_AW){1'b0}}, mg_slot}); mg_ga = {1'b0, mg_g}; end
+        ST_I_R2:   begin mg_ra = gmrow(mg_g); mg_ga = {1'b1, mg_g}; end
+        ST_C_RD, ST_R_RD: mg_ra = sra({{(16 - SA_AW){1'b0}}, mg_slot});
+        ST_C_G:    mg_ra = gmrow(mg_g);
+        ST_R_G:    mg_ga = {q_r[P_DIR], q_r[P_GRP +: G_AW]};
+        default: ;
+        endcase
+    end
+
     // ---- management writes of the tables: combinational from the state,
     // data from registers
     always @(*) begin
-        misc_we = 1'b0; misc_wa = mg_slot; misc_wd = {MW{1'b0}};
-        mg_a_we = 1'b0; mg_a_wd = {AWD{1'b0}};
-        mg_sf_we = 1'b0; mg_sf_wd = {SFW{1'b0}};
-        gd_we = 1'b0; gd_wa = mg_g; gd_wd = cm_gd;
-        gm_we = 1'b0; gm_wa = mg_g; gm_wd = {GMW{1'b0}};
-        mg_gx_we = 1'b0; mg_gx_wa = mg_g; mg_gx_wd = {GXW{1'b0}};
+        mg_r_we = 1'b0; mg_r_wa = gmrow(mg_g); mg_r_wd = {RWD{1'b0}};
+        mg_gx_we = 1'b0; mg_gx_wa = {op_rx, mg_g}; mg_gx_wd = {GXW{1'b0}};
+        mg_gv_we = 1'b0; mg_gv_wa = {op_rx, mg_g}; mg_gv_wd = cm_val;
         case (st)
         ST_INIT: begin
-            // power-on: free every slot, reset every group
-            misc_we = {{(32-IAW){1'b0}}, init_i} < NUM_SA;
-            misc_wa = init_i[SA_AW-1:0];
-            gd_we = {{(32-IAW){1'b0}}, init_i} < NUM_GROUP;
-            gd_wa = init_i[G_AW-1:0];
-            gd_wd = {GDW{1'b0}};
-            gm_we = {{(32-IAW){1'b0}}, init_i} < NUM_GROUP;
-            gm_wa = init_i[G_AW-1:0];
-            gm_wd = {2'b00, 128'd0, M32, 96'd0};
-            mg_gx_we = {{(32-IAW){1'b0}}, init_i} < NUM_GROUP;
-            mg_gx_wa = init_i[G_AW-1:0];
+            // power-on: free every slot, reset every group (headroom 2^32 - 1)
+            mg_r_we = {{(32-IAW){1'b0}}, init_i} < RN;
+            mg_r_wa = init_i[RA_AW-1:0];
+            if ({{(32-IAW){1'b0}}, init_i} >= NUM_SA)
+                mg_r_wd[GMW-1:0] = {33'd0, 1'b0, M32, 64'd0};
+            mg_gx_we = {{(32-IAW){1'b0}}, init_i} < GN;
+            mg_gx_wa = init_i[GA_W-1:0];
+            mg_gv_we = {{(32-IAW){1'b0}}, init_i} < GN;
+            mg_gv_wa = init_i[GA_W-1:0];
+            mg_gv_wd = 64'd0;
         end
-        ST_G4: begin
+        ST_G4: if (!mg_refuse) begin
             // the linearization edge of a group operation
-            gd_we = !mg_refuse;
-            gm_we = !mg_refuse;
-            gm_wd = {mg_gm[289], cm_gd, mg_gm[159:96], epoch + 64'd1, mg_gm[31:0]};
-            mg_gx_we = !mg_refuse && mg_op == ISQ_OP_GROUP_RX_ADVANCE;
-            mg_gx_wd = {mg_mb, mg_rxm + delta};
+            mg_r_we = 1'b1;
+            mg_r_wd[GMW-1:0] = {mg_gm[161:129],
+                                mg_op == ISQ_OP_GROUP_TX_ADD ? mg_y[64:0] : gm_hr, epoch + 64'd1};
+            mg_gv_we = cm_v;
+            mg_gx_we = 1'b1;
+            case (mg_op)
+            ISQ_OP_GROUP_TX_ADD:     mg_gx_wd = {mg_held & ~arg1[0], mg_mx};
+            ISQ_OP_GROUP_RX_ADVANCE: mg_gx_wd = {2'b00, mg_mx[63:0] + delta};
+            ISQ_OP_GROUP_HOLD:       mg_gx_wd = {1'b1, mg_mx};
+            default:                 mg_gx_wd = {1'b0, mg_mx};
+            endcase
         end
         ST_I_CALC: if (mg_rc == ISQ_RC_OK) begin
-            misc_we = 1'b1;
-            misc_wd = {1'b1, in_dir, in_esn, arg_g};
-            mg_a_we = 1'b1;
-            mg_a_wd = in_dir ? {{W{1'b1}}, 1'b0, mg_base, mg_empty ? 64'd0 : mg_gm[223:160]}
-                             : {{W{1'b0}}, 1'b0, mg_base, mg_hard - mg_base[63:0]};
-            mg_sf_we = 1'b1;
-            mg_sf_wd = {in_dir ? 64'd0 : arg_soft, 1'b0};
-            // a group without slots restarts from this slot
-            mg_gx_we = 1'b1;
-            if (mg_empty)
-                mg_gx_wd = {in_dir ? 65'd0 : mg_base, in_dir ? arg_seq : 64'd0};
-            else
-                mg_gx_wd = {(!in_dir && $signed(mg_base) > $signed(mg_mb)) ? mg_base : mg_mb,
-                            (in_dir && arg_seq > mg_rxm) ? arg_seq : mg_rxm};
+            mg_r_we = 1'b1;
+            mg_r_wa = sra({{(16 - SA_AW){1'b0}}, mg_slot});
+            mg_r_wd = in_dir ? {1'b1, 1'b1, in_esn, arg_g, {W{1'b1}}, 2'b00, mg_base,
+                                gm_empty ? 64'd0 : mg_val2}
+                             : {1'b1, 1'b0, in_esn, arg_g, {{(W-64){1'b0}}, arg_soft}, 2'b00,
+                                mg_base, in_hard - mg_base[63:0]};
         end
-        ST_I_WR: begin
-            gm_we = 1'b1;
-            gm_wd = {mg_empty ? in_esn : mg_gm[289], mg_gm[288],
-                     mg_empty ? 128'd0 : mg_gm[287:160],
-                     (!in_dir && mg_hard < mg_lim) ? mg_hard : mg_lim,
-                     mg_gm[95:32],
-                     mg_gm[31:16] + {15'd0, !in_dir}, mg_gm[15:0] + {15'd0, in_dir}};
-            gd_we = 1'b1;
-            gd_wd = {mg_gm[288], mg_empty ? 128'd0 : mg_gm[287:160]};
+        ST_I_W1: begin
+            // a group without slots restarts from this slot
+            mg_r_we = 1'b1;
+            mg_r_wd[GMW-1:0] = {gm_empty ? in_esn : gm_esn,
+                                gm_nout + {15'd0, !in_dir}, gm_nin + {15'd0, in_dir},
+                                gm_empty ? (in_dir ? {1'b0, in_max} : {1'b0, in_hard}) :
+                                (!in_dir && $signed(mg_hd) < $signed({gm_hr[64], gm_hr})) ?
+                                    mg_hd[64:0] : gm_hr,
+                                gm_lep};
+            mg_gx_we = 1'b1;
+            mg_gx_wa = {1'b0, mg_g};
+            mg_gx_wd = {mg_held, mg_nmb};
+            mg_gv_we = 1'b1;
+            mg_gv_wa = {1'b0, mg_g};
+            mg_gv_wd = gm_empty ? 64'd0 : mg_val;
+        end
+        ST_I_W2: begin
+            mg_gx_we = 1'b1;
+            mg_gx_wa = {1'b1, mg_g};
+            mg_gx_wd = {2'b00, mg_nrxm};
+            mg_gv_we = 1'b1;
+            mg_gv_wa = {1'b1, mg_g};
+            mg_gv_wd = gm_empty ? 64'd0 : mg_val2;
         end
         ST_C_WR: begin
-            misc_we = 1'b1;
-            gm_we = 1'b1;
-            gm_wd = {mg_gm[GMW-1:32],
-                     mg_gm[31:16] - {15'd0, !mg_misc[MW-2]},
-                     mg_gm[15:0] - {15'd0, mg_misc[MW-2]}};
+            mg_r_we = 1'b1;
+            mg_r_wa = sra({{(16 - SA_AW){1'b0}}, mg_slot});
+        end
+        ST_C_W2: begin
+            mg_r_we = 1'b1;
+            mg_r_wd[GMW-1:0] = {gm_esn,
+                                gm_nout - {15'd0, !mg_a[P_DIR]}, gm_nin - {15'd0, mg_a[P_DIR]},
+                                gm_hr, gm_lep};
         end
         default: ;
         endcase
     end
 
     always @(posedge clk) begin
-        // keep the open operation's copy of the group maxima current
-        mg_fwd_v <= gx_we && gx_wa == mg_gra;
+        // keep the open operation's copy of the group max current
+        mg_fwd_v <= gx_we && gx_wa == mg_ga;
         mg_fwd   <= gx_wd;
-        if (gx_we && gx_wa == mg_g) begin
-            mg_mb  <= gx_wd[128:64];
-            mg_rxm <= gx_wd[63:0];
-        end
         if (rst) begin
             st      <= ST_INIT;
             init_i  <= {IAW{1'b0}};
@@ -794,7 +840,6 @@ module isq_engine #(
             mb_bmp  <= {W{1'b0}};
             mg_slot <= {SA_AW{1'b0}};
             mg_g    <= {G_AW{1'b0}};
-            mg_gra  <= {G_AW{1'b0}};
             mg_refuse <= 1'b0;
         end else begin
             case (st)
@@ -812,23 +857,20 @@ module isq_engine #(
                     arg_seq   <= mb_args[127:64];
                     arg_hard  <= mb_args[191:128];
                     arg_soft  <= mb_args[255:192];
-                    mg_gra    <= mb_args[G_AW-1:0];
                     mg_g      <= mb_args[G_AW-1:0];
                     st        <= ST_DEC;
                 end
             end
             ST_DEC: begin
-                mg_res <= 512'd0;
                 mg_rc  <= ISQ_RC_OK;
                 st     <= ST_DONE;
                 if (cmd_rsv)
                     mg_rc <= ISQ_RC_RESERVED;
                 else case (mg_op)
-                ISQ_OP_NOP: ;
-                ISQ_OP_EPOCH_READ: mg_res[63:0] <= epoch;
+                ISQ_OP_NOP: mb_res <= 512'd0;
+                ISQ_OP_EPOCH_READ: mb_res <= {448'd0, epoch};
                 ISQ_OP_SLOT_INSTALL, ISQ_OP_SLOT_READ, ISQ_OP_SLOT_CLEAR: begin
                     mg_slot <= arg0[SA_AW-1:0];
-                    mg_gra  <= arg_g;
                     mg_g    <= arg_g;
                     if (!arg0_slot_ok)
                         mg_rc <= ISQ_RC_BAD_SLOT;
@@ -841,42 +883,35 @@ module isq_engine #(
                 end
                 ISQ_OP_GROUP_READ, ISQ_OP_GROUP_TX_ADD, ISQ_OP_GROUP_RX_ADVANCE,
                 ISQ_OP_GROUP_HOLD, ISQ_OP_GROUP_RELEASE: begin
-                    // group tables are being read; group ops: the bubble enters
+                    // the bubble enters; the management row is being read
                     if (!arg0_grp_ok)
                         mg_rc <= ISQ_RC_BAD_GROUP;
                     else if (txadd_rsv)
                         mg_rc <= ISQ_RC_RESERVED;
                     else
-                        st <= mg_op == ISQ_OP_GROUP_READ ? ST_GR2 : ST_G2;
+                        st <= mg_op == ISQ_OP_GROUP_READ ? ST_GR1 : ST_G2;
                 end
                 default: mg_rc <= ISQ_RC_BAD_OP;
                 endcase
             end
             ST_G2: begin
-                mg_gm  <= q_gm;
-                mg_mb  <= (gx_we && gx_wa == mg_g) ? gx_wd[128:64] : gx_now[128:64];
-                mg_rxm <= (gx_we && gx_wa == mg_g) ? gx_wd[63:0] : gx_now[63:0];
-                if (mg_op == ISQ_OP_GROUP_TX_ADD) begin
-                    // refuse iff max base + tx_offset + delta > tx_limit
-                    mg_y   <= sub3({2'b0, gm_lim}, {2'b0, gm_off}, {2'b0, delta});
-                    mg_new <= gm_off + delta;
-                end else begin
+                // the bubble is in S1: the group's row is being read
+                mg_gm <= q_r[GMW-1:0];
+                if (mg_op == ISQ_OP_GROUP_TX_ADD)
+                    // refuse iff max base + delta > headroom (= tx_limit - tx_offset)
+                    mg_y <= {q_r[128], q_r[128:64]} - {2'b0, delta};
+                else
                     // refuse iff rx_max + delta > the sequence-space maximum
-                    mg_y   <= {2'b0, gm_esn ? 64'hffff_ffff_ffff_ffff : M32} - {2'b0, delta};
-                    mg_new <= gm_adv + delta;
-                end
+                    mg_y <= {2'b0, q_r[161] ? 64'hffff_ffff_ffff_ffff : M32} - {2'b0, delta};
                 st <= ST_G3;
             end
             ST_G3: begin
                 mg_refuse <= refuse_g3;
-                case (mg_op)
-                ISQ_OP_GROUP_TX_ADD:     cm_gd <= {mg_gm[288] & ~arg1[0], mg_new, mg_gm[223:160]};
-                ISQ_OP_GROUP_RX_ADVANCE: cm_gd <= {mg_gm[288], mg_gm[287:224], mg_new};
-                ISQ_OP_GROUP_HOLD:       cm_gd <= {1'b1, mg_gm[287:160]};
-                default:                 cm_gd <= {1'b0, mg_gm[287:160]};
-                endcase
-                cm_ev_g <= arg0[15:0];
-                cm_ev_d <= delta;
+                cm_val    <= q_gv + delta;
+                mg_mx     <= (gx_we && gx_wa == {op_rx, mg_g}) ? gx_wd[64:0] : gx_now[64:0];
+                mg_held   <= (gx_we && gx_wa == {op_rx, mg_g}) ? gx_wd[65] : gx_now[65];
+                cm_ev_g   <= arg0[15:0];
+                cm_ev_d   <= delta;
                 st <= ST_G4;
             end
             ST_G4: begin
@@ -889,17 +924,22 @@ module isq_engine #(
                     mb_res <= {448'd0, epoch + 64'd1};
                 st <= ST_IDLE;
             end
+            // ---- GROUP_READ: the state as of its first bubble
+            ST_GR1: begin
+                mg_gm <= q_r[GMW-1:0];
+                st <= ST_GR2;
+            end
             ST_GR2: begin
-                // GROUP_READ: maxima as of the read edge; the rest is management-only
-                mg_res[31:0]    <= {29'd0, gm_nout != 16'd0 || gm_nin != 16'd0, gm_esn, gm_held};
-                mg_res[63:32]   <= {gm_nin, gm_nout};
-                mg_res[127:64]  <= gm_off;
-                mg_res[191:128] <= gm_adv;
-                mg_res[255:192] <= gx_now[127:64] + gm_off;
-                mg_res[319:256] <= gm_lim;
-                mg_res[383:320] <= gm_lep;
-                mg_res[447:384] <= epoch;
-                mg_res[511:448] <= gx_now[63:0];
+                // outbound row (writes until this cycle's land in it)
+                mg_val  <= q_gv;
+                mg_mx   <= (gx_we && gx_wa == {1'b0, mg_g}) ? gx_wd[64:0] : gx_now[64:0];
+                mg_held <= (gx_we && gx_wa == {1'b0, mg_g}) ? gx_wd[65] : gx_now[65];
+                st <= ST_GR3;
+            end
+            ST_GR3: begin
+                // inbound row; no data-path write reaches the group from here
+                mb_res <= {gx_now[63:0], epoch, gm_lep, gr_lim, gr_txm, q_gv, mg_val,
+                           gm_nin, gm_nout, 29'd0, !gm_empty, gm_esn, mg_held};
                 st <= ST_DONE;
             end
             ST_DRAIN: begin
@@ -908,21 +948,28 @@ module isq_engine #(
                           mg_op == ISQ_OP_SLOT_CLEAR ? ST_C_RD : ST_R_RD;
             end
             // ---- SLOT_INSTALL
-            ST_I_RD: st <= ST_I_CHK;   // misc[slot], group tables being read
+            ST_I_RD: st <= ST_I_R2;   // slot row, outbound group row being read
+            ST_I_R2: begin            // management row, inbound group row being read
+                mg_live <= q_r[P_VAL];
+                mg_val  <= q_gv;
+                mg_mx   <= q_gx[64:0];
+                mg_held <= q_gx[65];
+                st <= ST_I_R3;
+            end
+            ST_I_R3: begin
+                mg_gm   <= q_r[GMW-1:0];
+                mg_val2 <= q_gv;
+                mg_rxm  <= q_gx[63:0];
+                st <= ST_I_CHK;
+            end
             ST_I_CHK: begin
-                mg_gm    <= q_gm;
-                mg_mb    <= q_gx2[128:64];
-                mg_rxm   <= q_gx2[63:0];
-                mg_empty <= gm_nout == 16'd0 && gm_nin == 16'd0;
-                mg_lim   <= (gm_nout == 16'd0 && gm_nin == 16'd0) ? in_max : gm_lim;
-                mg_hard  <= in_hard;
                 // base = number - offset; a group without slots starts from zero
-                mg_base  <= {1'b0, arg_seq} -
-                            ((gm_nout == 16'd0 && gm_nin == 16'd0) ? 65'd0 :
-                             {1'b0, in_dir ? gm_adv : gm_off});
-                if (q_misc[MW-1])
+                mg_base <= {1'b0, arg_seq} -
+                           (gm_empty ? 65'd0 : {1'b0, in_dir ? mg_val2 : mg_val});
+                mg_hd   <= {2'b0, in_hard} - {2'b0, mg_val};
+                if (mg_live)
                     mg_rc <= ISQ_RC_SLOT_LIVE;
-                else if (!(gm_nout == 16'd0 && gm_nin == 16'd0) && gm_esn != in_esn)
+                else if (!gm_empty && gm_esn != in_esn)
                     mg_rc <= ISQ_RC_ESN_MISMATCH;
                 else if (in_dir ? (arg_hard != 64'd0 || arg_soft != 64'd0 ||
                                    (!in_esn && arg_seq[63:32] != 32'd0))
@@ -932,18 +979,27 @@ module isq_engine #(
                     mg_rc <= ISQ_RC_BAD_VALUE;
                 st <= ST_I_CALC;
             end
-            ST_I_CALC: st <= mg_rc == ISQ_RC_OK ? ST_I_WR : ST_DONE; // writes: slot, gmax
-            ST_I_WR: begin                                              // writes: gm, gdp
-                mg_res[63:0] <= epoch;
+            ST_I_CALC: begin          // writes: slot row
+                if (gm_empty) begin
+                    mg_nmb  <= in_dir ? 65'd0 : mg_base;
+                    mg_nrxm <= in_dir ? arg_seq : 64'd0;
+                end else begin
+                    mg_nmb  <= (!in_dir && $signed(mg_base) > $signed(mg_mx)) ? mg_base : mg_mx;
+                    mg_nrxm <= (in_dir && arg_seq > mg_rxm) ? arg_seq : mg_rxm;
+                end
+                st <= mg_rc == ISQ_RC_OK ? ST_I_W1 : ST_DONE;
+            end
+            ST_I_W1: st <= ST_I_W2;   // writes: management row, outbound group row
+            ST_I_W2: begin            // writes: inbound group row
+                mb_res <= {448'd0, epoch};
                 st <= ST_DONE;
             end
             // ---- SLOT_CLEAR
             ST_C_RD: st <= ST_C_CHK;
             ST_C_CHK: begin
-                mg_misc <= q_misc;
-                mg_gra  <= q_misc[G_AW-1:0];
-                mg_g    <= q_misc[G_AW-1:0];
-                if (!q_misc[MW-1]) begin
+                mg_a <= q_r;
+                mg_g <= q_r[P_GRP +: G_AW];
+                if (!q_r[P_VAL]) begin
                     mg_rc <= ISQ_RC_SLOT_FREE;
                     st <= ST_DONE;
                 end else
@@ -951,39 +1007,39 @@ module isq_engine #(
             end
             ST_C_G: st <= ST_C_GQ;
             ST_C_GQ: begin
-                mg_gm <= q_gm;
+                mg_gm <= q_r[GMW-1:0];
                 st <= ST_C_WR;
             end
-            ST_C_WR: begin                                              // writes: misc, gm
-                mg_res[63:0] <= epoch;
+            ST_C_WR: st <= ST_C_W2;   // writes: slot row (freed)
+            ST_C_W2: begin            // writes: management row
+                mb_res <= {448'd0, epoch};
                 st <= ST_DONE;
             end
             // ---- SLOT_READ
             ST_R_RD: st <= ST_R_G;
             ST_R_G: begin
-                mg_misc <= q_misc;
-                mg_a    <= q_a;
-                mg_sf   <= q_sf;
-                mg_gra  <= q_misc[G_AW-1:0];
+                mg_a <= q_r;
                 st <= ST_R_GW;
             end
-            ST_R_GW: st <= ST_R_CALC;
+            ST_R_GW: begin
+                mg_val <= q_gv;
+                st <= ST_R_CALC;
+            end
             ST_R_CALC: begin
                 // snapshot taken: the data path runs again from the next cycle
-                mg_res <= {224'd0, epoch, 224'd0};   // RES7/8: epoch
+                mb_res <= {224'd0, epoch, 224'd0};   // RES7/8: epoch
                 mg_rot <= {W{1'b0}};
                 mg_r   <= {WB{1'b0}};
-                if (mg_misc[MW-1]) begin
-                    mg_res[31:0] <= {{(16 - G_AW){1'b0}}, mg_misc[G_AW-1:0], 11'd0,
-                                     mg_sf[0], mg_a[129], mg_misc[MW-3], mg_misc[MW-2], 1'b1};
-                    if (mg_misc[MW-2]) begin
-                        mg_res[95:32] <= mg_a[127:64] + gm_adv;           // T
-                        mg_rot <= ring_rev(mg_a[63:0] == gm_adv ? mg_a[AWD-1:130] : {W{1'b1}});
-                        mg_r   <= mg_a[64+WB-1:64] + gm_adv[WB-1:0];     // T mod W
+                if (mg_a[P_VAL]) begin
+                    mb_res[31:0]  <= {{(16 - G_AW){1'b0}}, mg_a[P_GRP +: G_AW], 11'd0,
+                                      mg_a[P_SFL], mg_a[P_EXH], mg_a[P_ESN], mg_a[P_DIR], 1'b1};
+                    mb_res[95:32] <= sr_sum;
+                    if (mg_a[P_DIR]) begin
+                        mg_rot <= ring_rev(mg_a[63:0] == mg_val ? mg_a[P_BM +: W] : {W{1'b1}});
+                        mg_r   <= mg_a[64+WB-1:64] + mg_val[WB-1:0];     // T mod W
                     end else begin
-                        mg_res[95:32]   <= mg_a[127:64] + gm_off;         // value
-                        mg_res[159:96]  <= mg_a[63:0] + mg_a[127:64];     // hard = hb + base
-                        mg_res[223:160] <= mg_sf[64:1];
+                        mb_res[159:96]  <= sr_hard;
+                        mb_res[223:160] <= mg_a[P_BM +: 64];
                     end
                 end
                 st <= ST_R_ROT;
@@ -1001,11 +1057,8 @@ module isq_engine #(
             ST_DONE: begin
                 mb_rc   <= mg_rc;
                 mb_done <= mb_done + 16'd1;
-                if (mg_rc == ISQ_RC_OK) begin
-                    mb_res <= mg_res;
-                    if (mg_op == ISQ_OP_SLOT_READ)
-                        mb_bmp <= mg_rot;
-                end
+                if (mg_rc == ISQ_RC_OK && mg_op == ISQ_OP_SLOT_READ)
+                    mb_bmp <= mg_rot;
                 st <= ST_IDLE;
             end
             default: st <= ST_IDLE;

@@ -47,6 +47,10 @@ module isq_top #(
 
     localparam integer EAW = $clog2(EVT_DEPTH);
     localparam integer IAW = $clog2(INJ_DEPTH);
+    // event FIFO entry: type (2 bits), index (slot or group), value, epoch
+    localparam integer XN  = NUM_SA > NUM_GROUP ? NUM_SA : NUM_GROUP;
+    localparam integer XW  = XN > 1 ? $clog2(XN) : 1;
+    localparam integer EVW = 2 + XW + 128;
 
     // ------------------------------------------------------------------
     // parameter checks (elaboration fails on a bad configuration)
@@ -69,8 +73,11 @@ module isq_top #(
     wire [2:0]  eng_res_status;
     wire [63:0] eng_res_seq, eng_res_epoch;
     wire        ev_valid;
+    // The FIFO keeps the bits events use: types are 1..3, indexes < 2^XW.
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [7:0]  ev_type;
     wire [15:0] ev_index;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [63:0] ev_value, ev_epoch;
     wire [7:0]  mb_rc;
     wire [15:0] mb_done;
@@ -134,24 +141,25 @@ module isq_top #(
     wire        wr_mb = csr_we && blk == ISQ_MB_BASE[11:8];
 
     // event FIFO
-    wire [151:0] ev_head;
+    wire [EVW-1:0] ev_head;
     wire [EAW:0] ev_count;
     wire         ev_full;
     wire         ev_pop = wr_ev && roff == ISQ_EV_POP && csr_wdata[0];
     reg  [31:0]  ev_dropped;
-    isq_fifo #(.DW(152), .D(EVT_DEPTH), .AW(EAW)) u_evq (
-        .clk(clk), .rst(rst), .push(ev_valid), .wd({ev_type, ev_index, ev_value, ev_epoch}),
+    isq_fifo #(.DW(EVW), .D(EVT_DEPTH), .AW(EAW)) u_evq (
+        .clk(clk), .rst(rst), .push(ev_valid),
+        .wd({ev_type[1:0], ev_index[XW-1:0], ev_value, ev_epoch}),
         .pop(ev_pop), .head(ev_head), .count(ev_count), .full(ev_full));
     assign evt_pending = ev_count != 0;
 
     // injector result FIFO
-    wire [151:0] ires_head;
+    wire [146:0] ires_head;
     wire         ires_full;
     wire         ires_push = eng_res_valid && eng_res_tag[16];
     wire         ires_pop  = wr_di && roff == ISQ_DI_RES_POP && csr_wdata[0];
-    isq_fifo #(.DW(152), .D(INJ_DEPTH), .AW(IAW)) u_irq (
+    isq_fifo #(.DW(147), .D(INJ_DEPTH), .AW(IAW)) u_irq (
         .clk(clk), .rst(rst), .push(ires_push),
-        .wd({5'd0, eng_res_status, eng_res_slot, eng_res_seq, eng_res_epoch}),
+        .wd({eng_res_status, eng_res_slot, eng_res_seq, eng_res_epoch}),
         .pop(ires_pop), .head(ires_head), .count(ires_count), .full(ires_full));
 
     reg  [63:0] cycle;
@@ -212,6 +220,10 @@ module isq_top #(
     // ------------------------------------------------------------------
     // CSR read
     wire [1055:0] bmp_pad = {{(1056 - W){1'b0}}, mb_bmp};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [XW+15:0] ev_idx_x = {16'd0, ev_head[128 +: XW]};   // index zero-extended to 16 bits
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [15:0]    ev_idx16 = ev_idx_x[15:0];
     reg [31:0] rd;
     always @(*) begin
         rd = 32'd0;
@@ -258,7 +270,7 @@ module isq_top #(
             ISQ_EV_BASE[11:8]: begin
                 case (roff)
                 ISQ_EV_COUNT:         rd = {{(31 - EAW){1'b0}}, ev_count};
-                ISQ_EV_HEAD0:         rd = ev_count != 0 ? {ev_head[143:128], 8'd0, ev_head[151:144]} : 32'd0;
+                ISQ_EV_HEAD0:         rd = ev_count != 0 ? {ev_idx16, 14'd0, ev_head[EVW-1 -: 2]} : 32'd0;
                 ISQ_EV_HEAD_VAL_LO:   rd = ev_count != 0 ? ev_head[95:64] : 32'd0;
                 ISQ_EV_HEAD_VAL_HI:   rd = ev_count != 0 ? ev_head[127:96] : 32'd0;
                 ISQ_EV_HEAD_EPOCH_LO: rd = ev_count != 0 ? ev_head[31:0] : 32'd0;
@@ -277,7 +289,7 @@ module isq_top #(
                 ISQ_DI_STATUS:       rd = {inj_rem > 32'hffff ? 16'hffff : inj_rem[15:0], 15'd0,
                                            inj_rem != 32'd0};
                 ISQ_DI_RES_COUNT:    rd = {{(31 - IAW){1'b0}}, ires_count};
-                ISQ_DI_RES_HEAD0:    rd = ires_count != 0 ? {ires_head[143:128], 8'd0, ires_head[151:144]} : 32'd0;
+                ISQ_DI_RES_HEAD0:    rd = ires_count != 0 ? {ires_head[143:128], 13'd0, ires_head[146:144]} : 32'd0;
                 ISQ_DI_RES_SEQ_LO:   rd = ires_count != 0 ? ires_head[95:64] : 32'd0;
                 ISQ_DI_RES_SEQ_HI:   rd = ires_count != 0 ? ires_head[127:96] : 32'd0;
                 ISQ_DI_RES_EPOCH_LO: rd = ires_count != 0 ? ires_head[31:0] : 32'd0;

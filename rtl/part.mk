@@ -12,7 +12,7 @@
 
 # The iCE40 HX8K configuration: synthesized by make synth (rtl/synth/) and
 # simulated, with the same parameters, by the hx8k suites of make test-rtl.
-HX8K_NUM_SA    := 256
+HX8K_NUM_SA    := 240
 HX8K_NUM_GROUP := 16
 HX8K_W         := 64
 HX8K_EVT_DEPTH := 16

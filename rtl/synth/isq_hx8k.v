@@ -8,7 +8,7 @@
 `default_nettype none
 
 module isq_hx8k #(
-    parameter integer NUM_SA    = 256,
+    parameter integer NUM_SA    = 240,
     parameter integer NUM_GROUP = 16,
     parameter integer W         = 64,
     parameter integer EVT_DEPTH = 16,
