@@ -219,7 +219,8 @@ module isq_engine #(
                      ST_C_CHK = 5'd18, ST_C_G = 5'd19,   ST_C_GQ = 5'd20,
                      ST_C_WR = 5'd21,  ST_C_W2 = 5'd22,  ST_R_RD = 5'd23,
                      ST_R_G = 5'd24,   ST_R_GW = 5'd25,  ST_R_CALC = 5'd26,
-                     ST_R_ROT = 5'd27, ST_DONE = 5'd28;
+                     ST_R_ROT = 5'd27, ST_DONE = 5'd28, ST_GRW = 5'd29,
+                     ST_R_W = 5'd30;
     reg  [4:0]  st;
     reg  [7:0]  mg_op;
     reg  [31:0] mg_cmd_hi;      // CMD bits 31:8 (reserved)
@@ -722,12 +723,98 @@ module isq_engine #(
         end
     endfunction
 
-    // results of a SLOT_READ (from the snapshot) and a GROUP_READ
-    wire [63:0]  sr_sum  = mg_a[127:64] + mg_val;          // value or T
-    wire [63:0]  sr_hard = mg_a[63:0] + mg_a[127:64];      // hard = hb + base
-    wire [63:0]  gr_txm  = mg_mx[63:0] + mg_val;           // tx_max = max base + tx_offset
-    wire [63:0]  gr_lim  = gm_hr[63:0] + mg_val;           // tx_limit = headroom + tx_offset
+    // ---- results. RES is written through one 64-bit bus, a register pair
+    // per cycle (even words take bits 31:0, odd words bits 63:32; a pair
+    // starting at an odd word is put on the bus with its halves swapped),
+    // so RES needs no multiplexer per bit. Words not written by an
+    // operation are cleared in its first result cycle. GROUP_READ and
+    // SLOT_READ write their pairs one per cycle (rs_k) from the snapshot,
+    // through one adder.
+    reg  [2:0]   rs_k;
+    reg  [15:0]  res_wen;
+    reg          res_clr;
+    reg  [63:0]  res_bus;
+    wire         rs_gr = st == ST_GRW;
+    wire [63:0]  rs_a  = rs_gr ? (rs_k == 3'd3 ? mg_mx[63:0] : gm_hr[63:0])
+                               : (rs_k == 3'd0 ? mg_a[127:64] : mg_a[63:0]);
+    wire [63:0]  rs_b  = (rs_gr || rs_k == 3'd0) ? mg_val : mg_a[127:64];
+    // GROUP_READ: tx_max = max base + tx_offset, tx_limit = headroom + tx_offset;
+    // SLOT_READ: value (or T) = base + offset, hard = hb + base
+    wire [63:0]  rs_sum = rs_a + rs_b;
+    wire         sr_out = mg_a[P_VAL] && !mg_a[P_DIR];
+    reg  [63:0]  rs_w;
+    always @(*) begin
+        case ({rs_gr, rs_k})
+        4'b1001: rs_w = mg_val;                       // RES2/3 tx_offset
+        4'b1010: rs_w = mg_val2;                      // RES4/5 rx_advance
+        4'b1011, 4'b1100: rs_w = rs_sum;              // RES6/7 tx_max, RES8/9 tx_limit
+        4'b1101: rs_w = gm_lep;                       // RES10/11
+        4'b1110: rs_w = epoch;                        // RES12/13
+        4'b1111: rs_w = mg_rxm;                       // RES14/15
+        4'b0000: rs_w = mg_a[P_VAL] ? rs_sum : 64'd0; // RES1/2 value or T
+        4'b0001: rs_w = sr_out ? rs_sum : 64'd0;      // RES3/4 hard
+        4'b0010: rs_w = sr_out ? mg_a[P_BM +: 64] : 64'd0; // RES5/6 soft
+        default: rs_w = epoch;                        // RES7/8
+        endcase
+    end
     wire         unused_mg = &{1'b0, mg_a[128], mg_mx[64], gm_hr[64]};  // reads use mod 2^64
+
+    always @(*) begin
+        res_wen = 16'd0;
+        res_clr = 1'b0;
+        res_bus = epoch;
+        case (st)
+        ST_DEC: if (!cmd_rsv) begin
+            if (mg_op == ISQ_OP_NOP)
+                res_clr = 1'b1;
+            if (mg_op == ISQ_OP_EPOCH_READ) begin
+                res_clr = 1'b1;
+                res_wen = 16'h0003;
+            end
+        end
+        ST_G4: if (!mg_refuse) begin
+            res_clr = 1'b1;
+            res_wen = 16'h0003;
+            res_bus = epoch + 64'd1;
+        end
+        ST_I_W2, ST_C_W2: begin
+            res_clr = 1'b1;
+            res_wen = 16'h0003;
+        end
+        ST_GR3: begin
+            res_clr = 1'b1;
+            res_wen = 16'h0003;
+            res_bus = {gm_nin, gm_nout, 29'd0, !gm_empty, gm_esn, mg_held};
+        end
+        ST_GRW: begin
+            res_wen = 16'h0003 << {rs_k, 1'b0};
+            res_bus = rs_w;
+        end
+        ST_R_CALC: begin
+            res_clr = 1'b1;
+            res_wen = 16'h0001;
+            res_bus = {32'd0, mg_a[P_VAL] ? {{(16 - G_AW){1'b0}}, mg_a[P_GRP +: G_AW], 11'd0,
+                       mg_a[P_SFL], mg_a[P_EXH], mg_a[P_ESN], mg_a[P_DIR], 1'b1} : 32'd0};
+        end
+        ST_R_W: begin
+            res_wen = 16'h0006 << {rs_k, 1'b0};
+            res_bus = {rs_w[31:0], rs_w[63:32]};
+        end
+        default: ;
+        endcase
+    end
+
+    integer ri;
+    always @(posedge clk) begin
+        if (rst)
+            mb_res <= 512'd0;
+        else
+            for (ri = 0; ri < 16; ri = ri + 1)
+                if (res_wen[ri])
+                    mb_res[32*ri +: 32] <= ri % 2 == 0 ? res_bus[31:0] : res_bus[63:32];
+                else if (res_clr)
+                    mb_res[32*ri +: 32] <= 32'd0;
+    end
 
     // ---- read addresses of the management unit
     always @(*) begin
@@ -836,7 +923,6 @@ module isq_engine #(
             epoch   <= 64'd0;
             mb_rc   <= 8'd0;
             mb_done <= 16'd0;
-            mb_res  <= 512'd0;
             mb_bmp  <= {W{1'b0}};
             mg_slot <= {SA_AW{1'b0}};
             mg_g    <= {G_AW{1'b0}};
@@ -867,8 +953,7 @@ module isq_engine #(
                 if (cmd_rsv)
                     mg_rc <= ISQ_RC_RESERVED;
                 else case (mg_op)
-                ISQ_OP_NOP: mb_res <= 512'd0;
-                ISQ_OP_EPOCH_READ: mb_res <= {448'd0, epoch};
+                ISQ_OP_NOP, ISQ_OP_EPOCH_READ: ;   // RES: see the result bus
                 ISQ_OP_SLOT_INSTALL, ISQ_OP_SLOT_READ, ISQ_OP_SLOT_CLEAR: begin
                     mg_slot <= arg0[SA_AW-1:0];
                     mg_g    <= arg_g;
@@ -920,8 +1005,6 @@ module isq_engine #(
                     epoch <= epoch + 64'd1;
                 mb_rc   <= mg_refuse ? ISQ_RC_OVERFLOW : ISQ_RC_OK;
                 mb_done <= mb_done + 16'd1;
-                if (!mg_refuse)
-                    mb_res <= {448'd0, epoch + 64'd1};
                 st <= ST_IDLE;
             end
             // ---- GROUP_READ: the state as of its first bubble
@@ -938,9 +1021,15 @@ module isq_engine #(
             end
             ST_GR3: begin
                 // inbound row; no data-path write reaches the group from here
-                mb_res <= {gx_now[63:0], epoch, gm_lep, gr_lim, gr_txm, q_gv, mg_val,
-                           gm_nin, gm_nout, 29'd0, !gm_empty, gm_esn, mg_held};
-                st <= ST_DONE;
+                mg_val2 <= q_gv;
+                mg_rxm  <= gx_now[63:0];
+                rs_k    <= 3'd1;
+                st <= ST_GRW;
+            end
+            ST_GRW: begin
+                rs_k <= rs_k + 3'd1;
+                if (rs_k == 3'd7)
+                    st <= ST_DONE;
             end
             ST_DRAIN: begin
                 if (!s1_v && !s2_v && !s3_v && !s4_v && !s5_v)
@@ -990,10 +1079,7 @@ module isq_engine #(
                 st <= mg_rc == ISQ_RC_OK ? ST_I_W1 : ST_DONE;
             end
             ST_I_W1: st <= ST_I_W2;   // writes: management row, outbound group row
-            ST_I_W2: begin            // writes: inbound group row
-                mb_res <= {448'd0, epoch};
-                st <= ST_DONE;
-            end
+            ST_I_W2: st <= ST_DONE;   // writes: inbound group row
             // ---- SLOT_CLEAR
             ST_C_RD: st <= ST_C_CHK;
             ST_C_CHK: begin
@@ -1011,10 +1097,7 @@ module isq_engine #(
                 st <= ST_C_WR;
             end
             ST_C_WR: st <= ST_C_W2;   // writes: slot row (freed)
-            ST_C_W2: begin            // writes: management row
-                mb_res <= {448'd0, epoch};
-                st <= ST_DONE;
-            end
+            ST_C_W2: st <= ST_DONE;   // writes: management row
             // ---- SLOT_READ
             ST_R_RD: st <= ST_R_G;
             ST_R_G: begin
@@ -1027,22 +1110,19 @@ module isq_engine #(
             end
             ST_R_CALC: begin
                 // snapshot taken: the data path runs again from the next cycle
-                mb_res <= {224'd0, epoch, 224'd0};   // RES7/8: epoch
                 mg_rot <= {W{1'b0}};
                 mg_r   <= {WB{1'b0}};
-                if (mg_a[P_VAL]) begin
-                    mb_res[31:0]  <= {{(16 - G_AW){1'b0}}, mg_a[P_GRP +: G_AW], 11'd0,
-                                      mg_a[P_SFL], mg_a[P_EXH], mg_a[P_ESN], mg_a[P_DIR], 1'b1};
-                    mb_res[95:32] <= sr_sum;
-                    if (mg_a[P_DIR]) begin
-                        mg_rot <= ring_rev(mg_a[63:0] == mg_val ? mg_a[P_BM +: W] : {W{1'b1}});
-                        mg_r   <= mg_a[64+WB-1:64] + mg_val[WB-1:0];     // T mod W
-                    end else begin
-                        mb_res[159:96]  <= sr_hard;
-                        mb_res[223:160] <= mg_a[P_BM +: 64];
-                    end
+                if (mg_a[P_VAL] && mg_a[P_DIR]) begin
+                    mg_rot <= ring_rev(mg_a[63:0] == mg_val ? mg_a[P_BM +: W] : {W{1'b1}});
+                    mg_r   <= mg_a[64+WB-1:64] + mg_val[WB-1:0];     // T mod W
                 end
-                st <= ST_R_ROT;
+                rs_k <= 3'd0;
+                st <= ST_R_W;
+            end
+            ST_R_W: begin             // RES1..8, a pair per cycle
+                rs_k <= rs_k + 3'd1;
+                if (rs_k == 3'd3)
+                    st <= ST_R_ROT;
             end
             ST_R_ROT: begin
                 if (mg_r >= R32) begin

@@ -12,7 +12,7 @@ module isq_hx8k #(
     parameter integer NUM_GROUP = 16,
     parameter integer W         = 64,
     parameter integer EVT_DEPTH = 16,
-    parameter integer INJ_DEPTH = 4
+    parameter integer INJ_DEPTH = 2
 ) (
     input  wire        clk,
     input  wire        rst,
