@@ -306,9 +306,9 @@ module isq_engine #(
     reg  [2:0]       s3_clo, s3_clp; // {new, far, inwin} for case O and P
     reg              s3_oldo, s3_oldp; // non-ESN CHECK left of the window
     reg  [31:0]      s3_uo, s3_up;   // ESN CHECK: (Seql - Bl) mod 2^32
-    reg  [64:0]      s3_bo, s3_bp;   // ESN CHECK: B = T - (W - 1)
-    reg  [W-1:0]     s3_mo, s3_mp;   // ring positions (T, seq]
-    reg  [W-1:0]     s3_oh;          // one-hot ring position of the number
+    reg  [64:0]      s3_bo;          // ESN CHECK: B = T - (W - 1), case O
+    reg  [WB-1:0]    s3_tlo, s3_tlp; // ring position of T, case O and P
+    reg  [WB-1:0]    s3_sl;          // ring position of the number
 
     reg              s4_v, s4_ok, s4_esn, s4_adv, s4_cmtv, s4_exh_ev, s4_soft_ev;
     reg  [1:0]       s4_op;
@@ -400,10 +400,8 @@ module isq_engine #(
     wire [65:0]      vdo = sub3({1'b0, s2_opnd}, {a2_base[64], a2_base}, {2'b0, g_adv});
     wire [65:0]      vdp = {1'b0, s2_opnd} - {2'b0, s3_seq};
     wire [64:0]      bo;
-    wire [64:0]      bp;
-    wire             unused_bo65, unused_bp65;
+    wire             unused_bo65;
     assign {unused_bo65, bo} = add3({a2_base[64], a2_base}, {2'b0, g_adv}, 66'd0 - {34'd0, WM1});
-    assign {unused_bp65, bp} = {2'b0, s3_seq} - {34'd0, WM1};
     wire [WB-1:0]    tlo = a2_base[WB-1:0] + g_adv[WB-1:0];
     wire [WB-1:0]    tlp = s3_seq[WB-1:0];
     wire [WB-1:0]    sl  = s2_seq[WB-1:0];
@@ -458,10 +456,9 @@ module isq_engine #(
         s3_uo   <= vdo[31:0];
         s3_up   <= vdp[31:0];
         s3_bo   <= bo;
-        s3_bp   <= bp;
-        s3_mo   <= ring_range(tlo, sl);
-        s3_mp   <= ring_range(tlp, sl);
-        s3_oh   <= {{(W-1){1'b0}}, 1'b1} << sl;
+        s3_tlo  <= tlo;
+        s3_tlp  <= tlp;
+        s3_sl   <= sl;
     end
 
     // ------------------------------------------------------------------
@@ -495,7 +492,13 @@ module isq_engine #(
     wire [2:0]    r_cl    = r_p ? s3_clp : s3_clo;
     wire          r_new   = r_cl[2], r_far = r_cl[1], r_win = r_cl[0];
     wire          r_old   = r_p ? s3_oldp : s3_oldo;
-    wire [W-1:0]  r_mask  = r_p ? s3_mp : s3_mo;
+    // ring masks decoded here from 6-bit positions (cheaper than carrying them)
+    wire [W-1:0]  r_mask  = ring_range(r_p ? s3_tlp : s3_tlo, s3_sl);
+    wire [W-1:0]  s3_oh   = {{(W-1){1'b0}}, 1'b1} << s3_sl;
+    // case P: T is the number of the operation ahead, now in S4
+    wire [64:0]   r_bp;
+    wire          unused_bp65;
+    assign {unused_bp65, r_bp} = {2'b0, s4_seq} - {34'd0, WM1};
     wire          r_bmv   = (s3_same && s4_cmtv) || s3_bmvo;
     wire [W-1:0]  r_bm    = r_bmv ? a3_bm : {W{1'b1}};
     wire          r_seen  = |(r_bm & s3_oh);
@@ -572,7 +575,7 @@ module isq_engine #(
         s4_exh_ev  <= t_exhev;
         s4_soft_ev <= t_soft;
         // one adder at S4 serves TX (base + tx_offset) and ESN CHECK (B + u)
-        s4_x       <= s3_op == OP_TX ? {1'b0, t_base[63:0]} : r_p ? s3_bp : s3_bo;
+        s4_x       <= s3_op == OP_TX ? {1'b0, t_base[63:0]} : r_p ? r_bp : s3_bo;
         s4_y       <= s3_op == OP_TX ? s3_val : {32'd0, r_p ? s3_up : s3_uo};
         s4_epoch   <= epoch;
         s4_mev_g   <= cm_ev_g;
