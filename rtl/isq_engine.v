@@ -319,9 +319,8 @@ module isq_engine #(
     reg  [64:0]      s4_x;           // TX: base; ESN CHECK: B
     reg  [63:0]      s4_y;           // TX: tx_offset; ESN CHECK: u
     reg  [63:0]      s4_epoch;
-    reg              s4_mev;         // bubble carrying OVERFLOW_REFUSED
-    reg  [15:0]      s4_mev_g;
-    reg  [63:0]      s4_mev_d;
+    reg              s4_mev;         // bubble carrying OVERFLOW_REFUSED (group in
+                                     // s4_slot, delta in s4_seq)
 
     reg              s5_v, s5_exh_ev, s5_soft_ev;
     reg  [1:0]       s5_op;
@@ -331,8 +330,6 @@ module isq_engine #(
     reg  [2:0]       s5_st;
     reg  [63:0]      s5_epoch;
     reg              s5_mev;
-    reg  [15:0]      s5_mev_g;
-    reg  [63:0]      s5_mev_d;
 
     // ------------------------------------------------------------------
     // A: accept
@@ -550,10 +547,10 @@ module isq_engine #(
     assign gv_wa = mg_gv_wa;
     assign gv_wd = mg_gv_wd;
 
-    // bubble event (refused group operation), injected at S3
+    // bubble event (refused group operation), injected at S3: the bubble
+    // carries the group and the delta (ARG0, ARG2/3 of the open operation)
+    // in its slot and seq fields
     wire             cm_ev;
-    reg  [15:0]      cm_ev_g;
-    reg  [63:0]      cm_ev_d;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -564,8 +561,8 @@ module isq_engine #(
             s4_mev <= cm_ev;
         end
         s4_op      <= s3_op;
-        s4_slot    <= s3_slot;
-        s4_seq     <= s3_seq;
+        s4_slot    <= cm_ev ? arg0[15:0] : s3_slot;
+        s4_seq     <= cm_ev ? arg_seq : s3_seq;
         s4_tag     <= s3_tag;
         s4_ok      <= s3_ok && !s3_big;
         s4_esn     <= s3_esn;
@@ -578,8 +575,6 @@ module isq_engine #(
         s4_x       <= s3_op == OP_TX ? {1'b0, t_base[63:0]} : r_p ? r_bp : s3_bo;
         s4_y       <= s3_op == OP_TX ? s3_val : {32'd0, r_p ? s3_up : s3_uo};
         s4_epoch   <= epoch;
-        s4_mev_g   <= cm_ev_g;
-        s4_mev_d   <= cm_ev_d;
     end
 
     // ------------------------------------------------------------------
@@ -616,14 +611,12 @@ module isq_engine #(
         end
         s5_op      <= s4_op;
         s5_slot    <= s4_slot;
-        s5_seq     <= s4_value;
+        s5_seq     <= s4_mev ? s4_seq : s4_value;
         s5_tag     <= s4_tag;
         s5_st      <= s4_status;
         s5_epoch   <= s4_epoch;
         s5_exh_ev  <= s4_exh_ev;
         s5_soft_ev <= s4_soft_ev;
-        s5_mev_g   <= s4_mev_g;
-        s5_mev_d   <= s4_mev_d;
     end
 
     // ------------------------------------------------------------------
@@ -632,8 +625,8 @@ module isq_engine #(
     assign ev_valid = s5_mev || (s5_v && (s5_exh_ev || s5_soft_ev));
     assign ev_type  = s5_mev ? ISQ_EVT_OVERFLOW_REFUSED :
                       s5_exh_ev ? ISQ_EVT_EXHAUSTED : ISQ_EVT_SOFT_LIMIT;
-    assign ev_index = s5_mev ? s5_mev_g : s5_slot;
-    assign ev_value = s5_mev ? s5_mev_d : s5_seq;
+    assign ev_index = s5_slot;
+    assign ev_value = s5_seq;
     assign ev_epoch = s5_epoch;
 
     always @(posedge clk) begin
@@ -998,8 +991,6 @@ module isq_engine #(
                 cm_val    <= q_gv + delta;
                 mg_mx     <= (gx_we && gx_wa == {op_rx, mg_g}) ? gx_wd[64:0] : gx_now[64:0];
                 mg_held   <= (gx_we && gx_wa == {op_rx, mg_g}) ? gx_wd[65] : gx_now[65];
-                cm_ev_g   <= arg0[15:0];
-                cm_ev_d   <= delta;
                 st <= ST_G4;
             end
             ST_G4: begin
