@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 	const char *out = argc > 1 ? argv[1] : "bench/out/rtl.json";
 	const char *synth = argc > 2 ? argv[2] : "bench/out/synth.json";
 	uint32_t num_sa, i;
-	double r_rand, r_hot, r_mix, t0, t1, mcps, fmax = -1;
+	double r_rand, r_hot, r_mix, t0, t1, mcps, fmax = -1, lc = -1, lc_max = -1, rams = -1;
 	uint64_t ok_rand, ok_hot, ok_mix, c0;
 	struct gcost g[3];
 	char buf[4096], *p;
@@ -319,6 +319,15 @@ int main(int argc, char **argv)
 		p = strstr(buf, "\"fmax_mhz\":");
 		if (p && sscanf(p + 11, "%lf", &fmax) != 1)
 			fmax = -1;
+		p = strstr(buf, "\"ice40_logic_cells\":");
+		if (p && sscanf(p + 20, "%lf", &lc) != 1)
+			lc = -1;
+		p = strstr(buf, "\"ice40_logic_cells_available\":");
+		if (p && sscanf(p + 30, "%lf", &lc_max) != 1)
+			lc_max = -1;
+		p = strstr(buf, "\"rams\":");
+		if (p && sscanf(p + 7, "%lf", &rams) != 1)
+			rams = -1;
 	}
 
 	printf("%-48s %12s %12s\n", "engine benchmark (Verilated RTL)", "value", "target");
@@ -335,6 +344,11 @@ int main(int argc, char **argv)
 	}
 	printf("%-48s %12.2f %12s\n", "data-path cycles stolen per group op", g[2].stolen, "<= 1");
 	printf("%-48s %12.2f %12s\n", "simulation speed, Mcycles/s", mcps, "");
+	if (lc >= 0 && lc_max > 0)
+		printf("%-48s %5.0f / %4.0f %12s\n", "iCE40 HX8K logic cells (make synth)", lc, lc_max,
+		       "fit");
+	if (rams >= 0)
+		printf("%-48s %7.0f / 32 %12s\n", "iCE40 HX8K block RAMs (make synth)", rams, "fit");
 	if (fmax >= 0)
 		printf("%-48s %12.2f %12s\n", "iCE40 HX8K Fmax, MHz (make synth)", fmax, ">= 60");
 	else
