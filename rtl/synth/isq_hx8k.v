@@ -7,7 +7,7 @@
 // data path in, results and events out.
 `default_nettype none
 
-module isq_hx8k #(
+module isq_hx8k #(   // defaults = HX8K_* of rtl/part.mk (make synth sets them)
     parameter integer NUM_SA    = 240,
     parameter integer NUM_GROUP = 16,
     parameter integer W         = 64,

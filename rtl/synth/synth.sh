@@ -1,14 +1,14 @@
 #!/bin/sh
-# synth.sh GEN_DIR OUT_DIR JSON — the engine through yosys and nextpnr.
+# synth.sh GEN_DIR OUT_DIR JSON NAME=VALUE... — the engine through yosys and nextpnr.
 #
 #  1. generic yosys synthesis of the default configuration (4096 slots, 1024
 #     groups, W = 64): logic cell count, tables kept as RAM cells;
-#  2. iCE40 HX8K: synth_ice40 of the HX8K configuration (isq_hx8k wrapper),
-#     then nextpnr-ice40 --hx8k: LUT/FF/RAM use and Fmax when it places.
+#  2. iCE40 HX8K: synth_ice40 of the HX8K configuration (the isq_hx8k wrapper
+#     with the NAME=VALUE parameters, HX8K_PARAMS of rtl/part.mk), then
+#     nextpnr-ice40 --hx8k: LUT/FF/RAM use and Fmax when it places.
 # Prints a table, writes JSON (fmax_mhz, luts, ffs, rams, ...) and ends with
-# "synth: N passed, N failed". The HX8K configuration: NUM_SA 256 (the
-# largest whose slot tables fit the 32 block RAMs: 19 of them), 16 groups,
-# W = 64, event FIFO 16, injector FIFO 4.
+# "synth: N passed, N failed"; a configuration that does not place and route
+# on the HX8K, or misses 60 MHz, is a failed check and a non-zero exit.
 set -u
 gen=$1; out=$2; json=$3; shift 3
 # the HX8K configuration as NAME=VALUE words (HX8K_PARAMS in rtl/part.mk)
