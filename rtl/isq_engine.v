@@ -661,9 +661,9 @@ module isq_engine #(
     wire           gm_empty = gm_nout == 16'd0 && gm_nin == 16'd0;
     reg            mg_fwd_v;     // gmax write seen in the read cycle
     reg  [GXW-1:0] mg_fwd;
-    reg  [65:0]    mg_y;         // refusal bound
+    reg  [65:0]    mg_y;         // refusal bound (install: hard - tx_offset)
     reg            mg_refuse;
-    reg  [64:0]    mg_mx;        // the group's max (TX row: max base)
+    reg  [64:0]    mg_mx;        // the group row's max (install: the new max base)
     reg            mg_held;
     reg  [63:0]    mg_val;       // tx_offset (TX row, slot read: the slot's direction)
     reg  [63:0]    mg_val2;      // rx_advance
@@ -671,9 +671,6 @@ module isq_engine #(
     reg  [RWD-1:0] mg_a;         // slot row
     reg            mg_live;
     reg  [64:0]    mg_base;
-    reg  [65:0]    mg_hd;        // install: hard - tx_offset
-    reg  [64:0]    mg_nmb;       // install: new max base
-    reg  [63:0]    mg_nrxm;      // install: new rx_max
     reg  [7:0]     mg_rc;
     reg  [W-1:0]   mg_rot;
     reg  [WB-1:0]  mg_r;
@@ -877,12 +874,12 @@ module isq_engine #(
             mg_r_wd[GMW-1:0] = {gm_empty ? in_esn : gm_esn,
                                 gm_nout + {15'd0, !in_dir}, gm_nin + {15'd0, in_dir},
                                 gm_empty ? (in_dir ? {1'b0, in_max} : {1'b0, in_hard}) :
-                                (!in_dir && $signed(mg_hd) < $signed({gm_hr[64], gm_hr})) ?
-                                    mg_hd[64:0] : gm_hr,
+                                (!in_dir && $signed(mg_y) < $signed({gm_hr[64], gm_hr})) ?
+                                    mg_y[64:0] : gm_hr,
                                 gm_lep};
             mg_gx_we = 1'b1;
             mg_gx_wa = {1'b0, mg_g};
-            mg_gx_wd = {mg_held, mg_nmb};
+            mg_gx_wd = {mg_held, mg_mx};
             mg_gv_we = 1'b1;
             mg_gv_wa = {1'b0, mg_g};
             mg_gv_wd = gm_empty ? 64'd0 : mg_val;
@@ -890,7 +887,7 @@ module isq_engine #(
         ST_I_W2: begin
             mg_gx_we = 1'b1;
             mg_gx_wa = {1'b1, mg_g};
-            mg_gx_wd = {2'b00, mg_nrxm};
+            mg_gx_wd = {2'b00, mg_rxm};
             mg_gv_we = 1'b1;
             mg_gv_wa = {1'b1, mg_g};
             mg_gv_wd = gm_empty ? 64'd0 : mg_val2;
@@ -1049,7 +1046,7 @@ module isq_engine #(
                 // base = number - offset; a group without slots starts from zero
                 mg_base <= {1'b0, arg_seq} -
                            (gm_empty ? 65'd0 : {1'b0, in_dir ? mg_val2 : mg_val});
-                mg_hd   <= {2'b0, in_hard} - {2'b0, mg_val};
+                mg_y    <= {2'b0, in_hard} - {2'b0, mg_val};   // hard - tx_offset
                 if (mg_live)
                     mg_rc <= ISQ_RC_SLOT_LIVE;
                 else if (!gm_empty && gm_esn != in_esn)
@@ -1064,11 +1061,11 @@ module isq_engine #(
             end
             ST_I_CALC: begin          // writes: slot row
                 if (gm_empty) begin
-                    mg_nmb  <= in_dir ? 65'd0 : mg_base;
-                    mg_nrxm <= in_dir ? arg_seq : 64'd0;
+                    mg_mx   <= in_dir ? 65'd0 : mg_base;      // the new maxima
+                    mg_rxm  <= in_dir ? arg_seq : 64'd0;
                 end else begin
-                    mg_nmb  <= (!in_dir && $signed(mg_base) > $signed(mg_mx)) ? mg_base : mg_mx;
-                    mg_nrxm <= (in_dir && arg_seq > mg_rxm) ? arg_seq : mg_rxm;
+                    mg_mx   <= (!in_dir && $signed(mg_base) > $signed(mg_mx)) ? mg_base : mg_mx;
+                    mg_rxm  <= (in_dir && arg_seq > mg_rxm) ? arg_seq : mg_rxm;
                 end
                 st <= mg_rc == ISQ_RC_OK ? ST_I_W1 : ST_DONE;
             end
