@@ -253,11 +253,9 @@ int rt_mb(struct rt *t, unsigned op, const uint32_t arg[8], uint32_t res[16])
 	unsigned rrc, grc, i, n = 0;
 	int bad = 0, was = t->paused;
 
-	/* GROUP_READ does not stop the data path: compare it in a quiet moment. */
-	if (op == ISQ_OP_GROUP_READ) {
-		rt_quiesce(t);
-		t->paused = 1;
-	}
+	/* GROUP_READ takes the data path for two cycles and reads the state of
+	 * the first: like the group operations it is compared at its bubble,
+	 * also under full-rate traffic. */
 	t->g_applied = 0;
 	rrc = rtl_mb(t, op, arg, rres, op == ISQ_OP_SLOT_READ ? rbmp : NULL);
 	if (t->armed) {

@@ -216,6 +216,8 @@ int main(void)
 			rt_mb(&t, ISQ_OP_EPOCH_READ, (uint32_t[8]){ 0 }, NULL);
 		else if (r < 68)
 			rt_mb(&t, (unsigned)(0x0a + rt_below(&t, 0xf0)), (uint32_t[8]){ 0 }, NULL);
+		else if (r < 72)   /* under traffic, compared at its bubble */
+			rt_mb(&t, ISQ_OP_GROUP_READ, (uint32_t[8]){ (uint32_t)rt_below(&t, NGROUP + 1) }, NULL);
 		if (t.n_dp >= next_check || getenv("ISQ_CHECK_ALL")) {
 			rt_quiesce(&t);
 			rt_check_events(&t);
