@@ -45,6 +45,9 @@ static void print_sa(struct json_object *sa)
 	secs("rekey in", sa, "rekey_in_s");
 	secs("expires in", sa, "expire_in_s");
 	printf("\n");
+	/* RFC 6311 state (agent/ha), when there is any. */
+	if (strcmp(agent_jstr(sa, "sync_summary", "sync: none"), "sync: none"))
+		printf("    RFC 6311 %s\n", agent_jstr(sa, "sync_summary", ""));
 	if (!json_object_object_get_ex(sa, "children", &kids))
 		return;
 	for (size_t i = 0; i < json_object_array_length(kids); i++) {

@@ -78,6 +78,10 @@ struct agent_ext {
 	void (*stop)(void *ctx, struct agent *a);
 	/* An engine event (after the core's own handling). */
 	void (*event)(void *ctx, struct agent *a, const struct ike_event *ev);
+	/* Timers of the extension: when the next is due (agent_now()
+	 * milliseconds, UINT64_MAX: none), and running the due ones. */
+	uint64_t (*next_timer)(void *ctx);
+	void (*run_timers)(void *ctx, struct agent *a);
 };
 
 /* Provided by an extension linked into the daemon; weak: absent = none. */

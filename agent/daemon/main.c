@@ -729,6 +729,12 @@ static uint64_t next_deadline(struct agent *a)
 		t = a->stop_at;
 	if (a->load && agent_now() + 100 < t)
 		t = agent_now() + 100;   /* check the load timeout regularly */
+	if (a->ext && a->ext->next_timer) {
+		uint64_t x = a->ext->next_timer(a->ext_ctx);
+
+		if (x < t)
+			t = x;
+	}
 	return t;
 }
 
@@ -780,6 +786,8 @@ static int run_loop(struct agent *a)
 			}
 		}
 		ike_run_timers(a->e);
+		if (a->ext && a->ext->run_timers)
+			a->ext->run_timers(a->ext_ctx, a);
 		now = agent_now();
 		expire_waits(a, now);
 		if (a->load && loadgen_done(a))

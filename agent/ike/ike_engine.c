@@ -543,6 +543,7 @@ static void input_encrypted(struct ike_engine *e, struct ike_sa *sa, struct ikm_
 	if (!ikm_is_response(m)) {
 		struct ike_resp *cached = NULL;
 		struct ikc_buf part = { m->pkt, m->pkt_len };
+		bool held = false;
 		enum win w;
 
 		/* A request must come from the other role. */
@@ -565,8 +566,20 @@ static void input_encrypted(struct ike_engine *e, struct ike_sa *sa, struct ikm_
 			return;
 		}
 		if (w == WIN_NEW && sa->hold_requests) {
-			e->st.drop_held++;
-			return;
+			/* RFC 6311 R7: requests wait while a sync runs. A Message
+			 * ID 0 INFORMATIONAL may be the peer's own sync request
+			 * (simultaneous failover): it is decrypted and offered to
+			 * the extension, and dropped if it is not one. */
+			if (m->hdr.mid != 0 || m->hdr.exchange != INFORMATIONAL ||
+			    !(e->env.ext && e->env.ext->oob_request)) {
+				e->st.drop_held++;
+				ike_log(e, IKE_LOG_DEBUG, "[%u] %s request MID %u dropped: held while an "
+					"RFC 6311 sync runs (R7)", sa->id,
+					ikm_exchange_name(m->hdr.exchange), m->hdr.mid);
+				return;
+			}
+			w = WIN_OUTSIDE;
+			held = true;
 		}
 		err = open_sk(sa, m, plain, sizeof(plain));
 		if (err == -EPROTO) {
@@ -594,7 +607,13 @@ static void input_encrypted(struct ike_engine *e, struct ike_sa *sa, struct ikm_
 			return;
 		}
 		if (w == WIN_OUTSIDE) {
-			if (!e->env.ext->oob_request(e->env.ext_ctx, sa, m)) {
+			if (e->env.ext->oob_request(e->env.ext_ctx, sa, m))
+				return;
+			if (held) {
+				e->st.drop_held++;
+				ike_log(e, IKE_LOG_DEBUG, "[%u] request MID %u dropped: held while an "
+					"RFC 6311 sync runs (R7)", sa->id, m->hdr.mid);
+			} else {
 				e->st.drop_window++;
 				ike_log(e, IKE_LOG_DEBUG, "[%u] request MID %u outside window (expect %u), dropped",
 					sa->id, m->hdr.mid, sa->mid_recv);
