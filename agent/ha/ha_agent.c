@@ -602,6 +602,19 @@ static void event(void *ctx, struct agent *a, const struct ike_event *ev)
 	ha_run_timers(g->h);
 }
 
+static uint64_t next_timer(void *ctx)
+{
+	(void)ctx;
+	return ha_next_timer(G.h);
+}
+
+static void run_timers(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	(void)a;
+	ha_run_timers(G.h);
+}
+
 static const struct agent_ext ext = {
 	.name = "RFC 6311",
 	.option = option,
@@ -617,6 +630,8 @@ static const struct agent_ext ext = {
 	.status = status,
 	.sa_json = sa_json,
 	.event = event,
+	.next_timer = next_timer,
+	.run_timers = run_timers,
 };
 
 const struct agent_ext *agent_ext_get(void)

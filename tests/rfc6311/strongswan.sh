@@ -156,14 +156,18 @@ for i in 1 2 3; do acli a dpd --ike "$a_id" > /dev/null; sleep 0.3; done
 agent_kill9 a
 : > "$RUN/b.log"
 agent_start b "$NSG" --restore "$RUN/a2.snap" || { ko "B start"; exit 1; }
-acli b takeover --all --wait 20 > "$RUN/takeover2.out" 2>&1
-rc=$?
+acli b takeover --all > "$RUN/takeover2.out" 2>&1
+# No control request meanwhile: B's own timers must finish the job
+# (retransmissions 0.3 s x 1, 1.8, 3.24, then the IKE SA is deleted).
+sleep 4
 check "too-low M1: strongSwan ignores it silently ('lower ... than expected ... sender MID')" \
 	grep -q "lower ([0-9]*) than expected ([0-9]*) sender MID" "$RUN/s/charon.log"
-check "too-low M1: B's takeover fails (no answer after its retransmissions)" test $rc != 0
-check "too-low M1: B deleted the IKE SA" \
-	wait_for bash -c "test \"\$(IPSECHA_AGENT_SOCKET=$RUN/b.sock $CLI sa list --json | jq '.sas | length')\" = 0"
-check "too-low M1: B's log names the failure" grep -q "takeover failed" "$RUN/b.log"
+check "too-low M1: B's takeover fails (no answer after its retransmissions), logged" \
+	grep -q "takeover failed: no answer" "$RUN/b.log"
+check "too-low M1: B deleted the IKE SA by itself" \
+	grep -q "IKE SA down: no answer to the Message ID sync" "$RUN/b.log"
+check "too-low M1: no IKE SA left on B, the takeover counted as failed" \
+	test "$(sas b | jq length)/$(acli b status --json | jq .rfc6311.cluster.takeovers_failed)" = "0/1"
 swanctl_ s --terminate --ike ipsh --force > /dev/null 2>&1
 swanctl_ s --initiate --child net --timeout 10 > /dev/null 2>&1
 check "strongSwan re-establishes with B afterwards" \
