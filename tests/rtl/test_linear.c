@@ -27,6 +27,10 @@ static uint32_t slots[MAXS], nslots, rr;
 static unsigned gen_op;
 static uint64_t rx_base, rx_span;  /* RX numbers: install value of the slot + (1..span) */
 static int hot;                      /* 1: same slot back-to-back */
+/* 1: the next request (the one presented with the group op's CMD write, the
+ * last before its bubble) is normal, then only no-op requests (op 3: answered
+ * INVALID, nothing written) until the bubble has passed, then none */
+static int stop_at_edge;
 
 /* per-slot observation log */
 struct obs {
@@ -40,7 +44,16 @@ static int gen(struct rt *t, struct isq_tb_req *req)
 {
 	uint32_t idx = hot ? 0 : rr % nslots;
 
-	(void)t;
+	if (stop_at_edge == 2 && !t->armed)
+		return 0;       /* the bubble has passed: nothing after the edge */
+	if (stop_at_edge == 2) {
+		req->slot = (uint16_t)slots[0];
+		req->op = 3;
+		req->seq = 0;
+		return 1;
+	}
+	if (stop_at_edge == 1 && t->armed)
+		stop_at_edge = 2;
 	req->slot = (uint16_t)slots[idx];
 	req->op = (uint8_t)gen_op;
 	/* slot i of the test was installed at rx_base + 100 i */
@@ -433,6 +446,44 @@ static void t_group_read(void)
 	CHECK_EQ(maxs, 2);
 }
 
+/* The operation that passes S3 just before a group operation's edge moves
+ * the group's max (hot slot, every operation moves it), and nothing follows
+ * it: the commit, which rewrites the group's row, must keep that move.
+ * GROUP_READ afterwards (compared with the golden model) sees tx_max /
+ * rx_max. For TX_ADD, HOLD, RELEASE (outbound) and RX_ADVANCE (inbound). */
+static void t_edge_keeps_max(void)
+{
+	static const unsigned ops[] = { ISQ_OP_GROUP_TX_ADD, ISQ_OP_GROUP_HOLD,
+					ISQ_OP_GROUP_RELEASE, ISQ_OP_GROUP_RX_ADVANCE };
+	unsigned k, i, rc;
+
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < 3; i++) {
+			int in = ops[k] == ISQ_OP_GROUP_RX_ADVANCE;
+
+			slots[0] = 55;
+			nslots = 1;
+			hot = 1;
+			rr = 0;
+			gen_op = in ? ISQ_DPOP_RX_COMMIT : ISQ_DPOP_TX_NEXT;
+			rx_base = 5000;
+			rx_span = 1000000;
+			setup(0, in, in ? 5000 : 1);
+			T.gen = gen;
+			rt_tick(&T, 10 + i);
+			stop_at_edge = 1;
+			group_op(ops[k], 0, 7, &rc);
+			CHECK_EQ(rc, ISQ_RC_OK);
+			stop_at_edge = 0;
+			T.gen = NULL;
+			rt_quiesce(&T);
+			CHECK(rt_mb(&T, ISQ_OP_GROUP_READ, (uint32_t[8]){ 1 }, NULL) == ISQ_RC_OK);
+			group_op(ISQ_OP_GROUP_RELEASE, 0, 0, &rc);
+			teardown();
+		}
+	hot = 0;
+}
+
 /* The injector shares the data-path port with full-rate packet traffic:
  * round-robin, neither starves, and the injector's results are exact. */
 static void t_injector_arbitration(void)
@@ -502,6 +553,7 @@ static const struct tc_case cases[] = {
 	{ "overflow_race", t_overflow_race },
 	{ "timing", t_timing },
 	{ "group_read_under_traffic", t_group_read },
+	{ "edge_keeps_max", t_edge_keeps_max },
 	{ "injector_arbitration", t_injector_arbitration },
 	{ "all_results_match_golden", t_golden_agrees },
 };
