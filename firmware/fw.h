@@ -79,10 +79,14 @@ struct fw {
 int fw_init(struct fw *fw, const struct fw_platform *p);
 
 /* One pass over the queues and the engine's event FIFO. Returns the number
- * of commands completed. Call on every doorbell and periodically. */
+ * of commands completed. Call after every doorbell and whenever the engine
+ * has events pending; call again while it returns non-zero (a pass takes
+ * at most 64 commands per queue). */
 unsigned fw_poll(struct fw *fw);
 
-/* The doorbell rang (statistics only: fw_poll does the work). */
+/* A doorbell: a host wrote a doorbell register (the platform's doorbell
+ * interrupt), or kicked the emulated card's ivshmem vector. Statistics
+ * only (ctrl.doorbells): fw_poll does the work and looks at every queue. */
 void fw_doorbell(struct fw *fw);
 
 /* The ivshmem peer disconnected: free the queues it owned. */

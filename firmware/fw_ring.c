@@ -192,6 +192,8 @@ int fw_init(struct fw *fw, const struct fw_platform *p)
 	id->qmem_cmd_off = ICA_QMEM_CMD_OFF;
 	id->qmem_cpl_off = ICA_QMEM_CPL_OFF;
 	id->qmem_rb_off = ICA_QMEM_RB_OFF;
+	id->db_off = ICA_DB_OFF;
+	id->db_stride = ICA_DB_STRIDE;
 	id->dp_latency = fw->eng.dp_latency;
 	id->evt_depth = fw->eng.evt_depth;
 	/* Events raised before boot (none after reset) are published now. */

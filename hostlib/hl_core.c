@@ -92,7 +92,22 @@ static int check_identity(struct ipsecha *h, unsigned want_major, unsigned want_
 	if (qend > bar || ((c->ctrl_off | c->qtab_off | c->evring_off | c->qmem_off |
 			    c->qmem_stride | c->qmem_cmd_off | c->qmem_cpl_off | c->qmem_rb_off) & 7u))
 		return -ENODEV;
+	/* Doorbells: one aligned 32-bit register per queue, inside the BAR. */
+	if (c->db_stride < sizeof(uint32_t) || ((c->db_off | c->db_stride) & 3u) ||
+	    (uint64_t)c->db_off + (uint64_t)(c->num_queues - 1) * c->db_stride +
+	    sizeof(uint32_t) > bar)
+		return -ENODEV;
 	return 0;
+}
+
+/* Tell the card that `prod` is published: the queue's doorbell register,
+ * then whatever the transport needs to notice it (ivshmem: a kick). The
+ * fence orders the ring entries and cmd_prod before the register write. */
+static int ring_doorbell(struct ipsecha *h, uint32_t prod)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	*h->db = prod;
+	return h->dev->ops->doorbell(h->dev, h->idc.doorbell_peer, ICA_VEC_DOORBELL);
 }
 
 static int wait_ready(struct ipsecha *h)
@@ -174,7 +189,7 @@ static int sync_queue(struct ipsecha *h)
 			break;
 		if (now_us() > deadline)
 			return -ETIMEDOUT;
-		h->dev->ops->doorbell(h->dev, h->idc.doorbell_peer, ICA_VEC_DOORBELL);
+		(void)ring_doorbell(h, prod);
 		usleep(200);
 	}
 	h->prod = prod;
@@ -235,6 +250,8 @@ int ipsecha_open(const char *uri, const struct ipsecha_open_opts *opts, struct i
 	h->cmd_ring = (struct ica_cmd *)(void *)(qm + h->idc.qmem_cmd_off);
 	h->cpl_ring = (struct ica_cpl *)(void *)(qm + h->idc.qmem_cpl_off);
 	h->rb = (struct ica_rb *)(void *)(qm + h->idc.qmem_rb_off);
+	h->db = (volatile uint32_t *)(void *)(h->dev->bar + h->idc.db_off +
+					      (size_t)h->qidx * h->idc.db_stride);
 	h->ev_ring = (const struct ica_ev *)(const void *)(h->dev->bar + h->idc.evring_off);
 	h->ctrl = (const struct ica_ctrl *)(const void *)(h->dev->bar + h->idc.ctrl_off);
 	err = sync_queue(h);
@@ -353,7 +370,7 @@ int hl_submit_locked(struct ipsecha *h, struct ica_cmd *cmd, struct ica_cpl *cpl
 		st_rel(&h->q->cmd_prod, h->prod);
 		h->stats.commands += k;
 		h->stats.doorbells++;
-		err = h->dev->ops->doorbell(h->dev, h->idc.doorbell_peer, ICA_VEC_DOORBELL);
+		err = ring_doorbell(h, h->prod);
 		if (err) {
 			h->stale = k;   /* published: their completions may still come */
 			return err;

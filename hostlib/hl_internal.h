@@ -16,8 +16,13 @@ struct hl_dev;
 /* Backend operations. Guarantees expected of every backend:
  *  - open: on success *dev is set, bar/bar_size describe a mapping of the
  *    whole BAR, peer_id is this host's peer id as the card sees it in
- *    queue tags (ivshmem IVPosition), and both interrupt vectors are wired.
- *  - doorbell: rings vector `vec` of card peer `peer`; never blocks.
+ *    queue tags (ivshmem IVPosition; 0 on a card), and both interrupt
+ *    vectors are wired.
+ *  - doorbell: called right after the core wrote a queue's doorbell
+ *    register in the BAR. A transport that cannot see that write (the
+ *    emulated card's BAR is shared memory) signals the card here: ivshmem
+ *    vector `vec` of card peer `peer`. On a card the register write is the
+ *    doorbell and this does nothing. Never blocks.
  *  - wait: sleeps until interrupt vector `vec` fires (clearing it) or
  *    timeout_ms passes: 1 = fired, 0 = timeout, -ECONNRESET card gone.
  *  - irq_fd: a pollable fd for the vector, owned by the backend.
@@ -54,6 +59,7 @@ struct ipsecha {
 	struct ica_cmd *cmd_ring;
 	struct ica_cpl *cpl_ring;
 	struct ica_rb *rb;
+	volatile uint32_t *db;            /* this queue's doorbell register */
 	const struct ica_ev *ev_ring;
 	const struct ica_ctrl *ctrl;
 	uint32_t qidx, tag, prod, ccons, next_tag, stale;

@@ -7,8 +7,12 @@
  *   BAR        the card window (BAR2 of ivshmem, BAR0 of the card), mmapped
  *   peer id    ivshmem: the IVPosition register (QEMU's peer id on the
  *              card's ivshmem server); the card: 0 (one host per function)
- *   doorbell   ivshmem: the Doorbell register, peer << 16 | vector; QEMU
- *              turns the write into an eventfd kick of the card process
+ *   doorbell   libipsecha writes the queue's doorbell register through the
+ *              BAR mapping (card ABI). On the card that posted write is the
+ *              doorbell. Behind ivshmem the BAR is shared memory nobody sees
+ *              written, so we also write ivshmem's Doorbell register, peer
+ *              << 16 | vector; QEMU turns it into an eventfd kick of the
+ *              card process.
  *   vectors    MSI-X 0 (completion) and 1 (event) routed to eventfds; the
  *              card kicks QEMU's eventfds, QEMU raises MSI-X, vfio-pci
  *              signals ours. */
@@ -255,9 +259,8 @@ static int vfio_hl_doorbell(struct hl_dev *dev, uint32_t peer, uint32_t vec)
 
 	if (peer > 0xffff || vec > 0xffff)
 		return -EINVAL;
-	/* The card's firmware polls its queues; on the card itself the
-	 * doorbell only shortens the wait (the ABI has no MMIO doorbell
-	 * register yet, see docs/vfio.md). */
+	/* On the card, the doorbell register write libipsecha just made
+	 * through the BAR mapping is the whole doorbell. */
 	if (!d->s->ivshmem)
 		return 0;
 	return ipsecha_vfio_ivshmem_ring(d->s->v, (uint16_t)peer, (uint16_t)vec);

@@ -31,17 +31,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipsecha_card_abi.h"
 #include "vfio_sys.h"
 
 struct ipsecha_vfio;
 
 /* ---- device identification ----------------------------------------- */
 
-/* The card's own PCI function. 0x1234 is the ID that many FPGA prototypes
- * (Corundum among them) use before a vendor ID is assigned; a vendor shipping
- * the card replaces these with its own vendor/device (and subsystem) IDs. */
-#define IPSECHA_PCI_VENDOR_ID 0x1234
-#define IPSECHA_PCI_DEVICE_ID 0x6311 /* RFC 6311 */
+/* The card's own PCI function: its IDs and the BAR of its window belong to
+ * the card ABI (ICA_PCI_* in ipsecha_card_abi.h); these names stay for this
+ * library's users. */
+#define IPSECHA_PCI_VENDOR_ID ICA_PCI_VENDOR_ID
+#define IPSECHA_PCI_DEVICE_ID ICA_PCI_DEVICE_ID
 /* QEMU's ivshmem (plain or doorbell): the emulated card. */
 #define IPSECHA_IVSHMEM_VENDOR_ID 0x1af4
 #define IPSECHA_IVSHMEM_DEVICE_ID 0x1110

@@ -17,11 +17,14 @@ $(VFIO_OBJS): CPPFLAGS += -I. -Ifirmware/include
 ALL_TARGETS += $(VFIO_LIB)
 
 # ---- unit tests: every error path, injected through the syscall table ----
+# The card-kind case runs the real firmware (host build) on the fake engine
+# behind the fake kernel, so those objects link in too.
 VFIO_UNIT_OBJS := $(O)/obj/tests/vfio/test_vfio_unit.o $(O)/obj/tests/vfio/fake_kernel.o
-$(VFIO_UNIT_OBJS): CPPFLAGS += -I. -Itests/vfio -Ifirmware/include -Ihostlib/include -Ihostlib \
-                             -DIPSECHA_HAVE_VFIO
+VFIO_UNIT_FW   := $(FW_OBJS) $(O)/obj/tests/firmware/fake_engine.o
+$(VFIO_UNIT_OBJS): CPPFLAGS += -I. -Itests/vfio -Ifirmware/include -Ifirmware -Itests/firmware \
+                             -Ihostlib/include -Ihostlib -DIPSECHA_HAVE_VFIO
 # libipsecha carries the VFIO library and the backend.
-$(BIN)/test-vfio-unit: $(VFIO_UNIT_OBJS) $(HOSTLIB_A)
+$(BIN)/test-vfio-unit: $(VFIO_UNIT_OBJS) $(VFIO_UNIT_FW) $(HOSTLIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(HOSTLIB_LDLIBS)
 
@@ -116,7 +119,7 @@ lint-vfio:
 	$(Q)for f in tests/vfio/*.sh bench/vfio/run.sh; do sh -n $$f || exit 1; done
 	$(Q)busybox sh -n tests/vfio/guest-init.sh
 	$(Q)for h in ipsecha_vfio.h vfio_sys.h vfio_compat.h vfio_card.h; do \
-		echo "#include \"$$h\"" | $(CC) $(CSTD) $(WARN) -D_GNU_SOURCE -Idriver/vfio \
+		echo "#include \"$$h\"" | $(CC) $(CSTD) $(WARN) -D_GNU_SOURCE -Idriver/vfio -Ifirmware/include \
 			-fsyntax-only -x c - || exit 1; done
 	@echo "lint-vfio: ok"
 LINT_TARGETS += lint-vfio

@@ -34,8 +34,8 @@
 /* The devices we drive. The ivshmem window must hold at least the card's
  * identity block and rings; 64 KiB is a floor well below any useful card. */
 static const struct ipsecha_vfio_pci_id pci_ids[] = {
-	{ IPSECHA_PCI_VENDOR_ID, IPSECHA_PCI_DEVICE_ID, IPSECHA_VFIO_KIND_CARD,
-	  "ipsecha sequence-counter card", 0, -1, 64 * 1024 },
+	{ ICA_PCI_VENDOR_ID, ICA_PCI_DEVICE_ID, IPSECHA_VFIO_KIND_CARD,
+	  "ipsecha sequence-counter card", ICA_PCI_BAR, -1, 64 * 1024 },
 	{ IPSECHA_IVSHMEM_VENDOR_ID, IPSECHA_IVSHMEM_DEVICE_ID, IPSECHA_VFIO_KIND_IVSHMEM,
 	  "QEMU ivshmem (emulated ipsecha card)", 2, 0, 64 * 1024 },
 };
@@ -400,8 +400,8 @@ static int check_sysfs(struct ipsecha_vfio *dev, struct target *t,
 		return fail(d, -ENODEV, IPSECHA_VFIO_E_UNKNOWN_DEVICE,
 			    "%s: %04x:%04x is not an ipsecha card (expected %04x:%04x, or "
 			    "%04x:%04x for the emulated card); refusing to touch it",
-			    t->bdf, t->vendor, t->device, IPSECHA_PCI_VENDOR_ID,
-			    IPSECHA_PCI_DEVICE_ID, IPSECHA_IVSHMEM_VENDOR_ID,
+			    t->bdf, t->vendor, t->device, ICA_PCI_VENDOR_ID,
+			    ICA_PCI_DEVICE_ID, IPSECHA_IVSHMEM_VENDOR_ID,
 			    IPSECHA_IVSHMEM_DEVICE_ID);
 
 	/* Without an IOMMU group vfio-pci cannot bind at all, so this is the

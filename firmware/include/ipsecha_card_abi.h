@@ -21,8 +21,16 @@
 #include <stdint.h>
 
 #define ICA_MAGIC        0x41485349u /* "ISHA" in memory order */
-#define ICA_ABI_MAJOR    1u
+#define ICA_ABI_MAJOR    2u  /* 2.0: doorbell registers (1.0 had none; see docs) */
 #define ICA_ABI_MINOR    0u
+
+/* ---- the card as a PCI function. 0x1234 is the vendor ID FPGA prototypes
+ * carry before one is assigned; a vendor shipping the card replaces the
+ * vendor/device IDs (and sets its subsystem IDs). The BAR below holds this
+ * whole window (ICA_BAR_SIZE); MSI-X vector v is host vector ICA_VEC_v. */
+#define ICA_PCI_VENDOR_ID 0x1234u
+#define ICA_PCI_DEVICE_ID 0x6311u  /* RFC 6311 */
+#define ICA_PCI_BAR       0u
 
 /* ---- BAR layout (offsets are also published in the identity block;
  * hosts use the published values, bounds-checked against the BAR size). */
@@ -31,6 +39,8 @@
 #define ICA_CTRL_OFF         0x00100u
 #define ICA_QTAB_OFF         0x00200u
 #define ICA_EVRING_OFF       0x01000u
+#define ICA_DB_OFF           0x0f000u /* doorbell page: its own 4 KiB */
+#define ICA_DB_STRIDE        4u       /* bytes between two queues' doorbells */
 #define ICA_QMEM_OFF         0x10000u
 
 #define ICA_NUM_QUEUES       8u     /* queue pairs: one per open handle */
@@ -44,12 +54,24 @@
 #define ICA_QMEM_CPL_OFF     0x4000u /* ICA_CPL_ENTRIES * 64 */
 #define ICA_QMEM_RB_OFF      0x8000u /* ICA_RB_ENTRIES * 32 */
 
-/* ivshmem interrupt vectors of a host peer (the card signals them). */
+/* Interrupt vectors of a host (MSI-X on a card; ivshmem vectors of a
+ * host peer on the emulated card). */
 #define ICA_VEC_COMPLETION   0u
 #define ICA_VEC_EVENT        1u
 #define ICA_NUM_VECTORS      2u
-/* The card's own vector 0 is its doorbell. */
+/* The emulated card's own ivshmem vector 0 is its wake-up (see doorbells). */
 #define ICA_VEC_DOORBELL     0u
+
+/* ---- doorbells at ICA_DB_OFF: one 32-bit register per queue, queue q at
+ * ICA_DB_OFF + q * ICA_DB_STRIDE (both published in the identity block).
+ * After publishing cmd_prod a host writes the new cmd_prod value to its
+ * queue's doorbell; that write is what makes a card look at the queue (the
+ * card's bus logic raises its CPU's doorbell interrupt on it). cmd_prod in
+ * the queue table stays the one authority; the value written is what the
+ * host announced (debugging). On the emulated card the BAR is plain shared
+ * memory, which nobody sees being written: an ivshmem host then also
+ * kicks the card's ivshmem vector ICA_VEC_DOORBELL. Reads return the last
+ * value written and have no side effect. */
 
 /* ---- identity block at ICA_ID_OFF (written once by the card at boot;
  * `state` last). 256 bytes. */
@@ -82,7 +104,7 @@ struct ica_id {
 	uint32_t fw_build_id;
 	uint32_t rtl_build_id;
 	uint32_t rtl_version;    /* engine ID block VERSION (major<<16|minor) */
-	uint32_t doorbell_peer;  /* ivshmem peer id of the card */
+	uint32_t doorbell_peer;  /* emulated card: its ivshmem peer id (0) */
 	uint32_t num_queues;
 	uint32_t cmd_entries;
 	uint32_t cpl_entries;
@@ -99,7 +121,9 @@ struct ica_id {
 	uint32_t dp_latency;     /* engine data-path latency, cycles */
 	uint32_t evt_depth;      /* engine event FIFO depth */
 	uint32_t fail_code;      /* ICA_STATE_FAILED: an ica_status */
-	uint32_t rsvd[35];
+	uint32_t db_off;         /* doorbell of queue q: db_off + q * db_stride */
+	uint32_t db_stride;
+	uint32_t rsvd[33];
 	uint32_t state;          /* enum ica_state; written last */
 };
 
@@ -116,10 +140,12 @@ struct ica_ctrl {
 /* ---- queue table at ICA_QTAB_OFF: ICA_NUM_QUEUES entries of 64 bytes.
  *
  * Ownership: a host claims a free queue by a 64-bit compare-and-swap of
- * {owner_tag, owner_pid} from {0, x} to {tag, pid}. The card frees a queue
- * (owner_tag = 0) when the ivshmem peer in the tag disconnects; a host of
- * the same peer may take over a queue whose pid is dead. A new owner skips
- * completions it did not ask for (see docs/card-abi.md "Taking a queue"). */
+ * {owner_tag, owner_pid} from {0, x} to {tag, pid}. The peer in the tag is
+ * the host's ivshmem peer id on the emulated card, 0 on a card (one host
+ * per PCI function). The emulated card frees a queue (owner_tag = 0) when
+ * that ivshmem peer disconnects; a host of the same peer may take over a
+ * queue whose pid is dead. A new owner skips completions it did not ask
+ * for (see docs/card-abi.md "Taking a queue"). */
 #define ICA_TAG_VALID        0x80000000u
 #define ICA_TAG_PEER(t)      ((t) & 0xffffu)
 #define ICA_TAG_MAKE(peer, nonce) \
@@ -283,7 +309,9 @@ _Static_assert(sizeof(struct ica_cpl) == 64, "ica_cpl");
 _Static_assert(sizeof(struct ica_rb) == 32, "ica_rb");
 _Static_assert(sizeof(struct ica_ev) == 32, "ica_ev");
 _Static_assert(ICA_QTAB_OFF + ICA_NUM_QUEUES * 64 <= ICA_EVRING_OFF, "qtab");
-_Static_assert(ICA_EVRING_OFF + ICA_EV_ENTRIES * 32 <= ICA_QMEM_OFF, "evring");
+_Static_assert(ICA_EVRING_OFF + ICA_EV_ENTRIES * 32 <= ICA_DB_OFF, "evring");
+_Static_assert(ICA_DB_OFF % 4096 == 0 && ICA_NUM_QUEUES * ICA_DB_STRIDE <= 4096 &&
+	       ICA_DB_OFF + 4096 <= ICA_QMEM_OFF, "doorbell page");
 _Static_assert(ICA_QMEM_CPL_OFF >= ICA_CMD_ENTRIES * 64, "cmd ring");
 _Static_assert(ICA_QMEM_RB_OFF >= ICA_QMEM_CPL_OFF + ICA_CPL_ENTRIES * 64, "cpl ring");
 _Static_assert(ICA_QMEM_RB_OFF + ICA_RB_ENTRIES * 32 <= ICA_QMEM_STRIDE, "rb window");

@@ -1,7 +1,7 @@
 /* cs_main.c — ipsecha-card-sim: the simulated card as a process of its own.
  *
  *   ipsecha-card-sim [--socket PATH] [--trace FILE] [--engine rtl|golden|fake]
- *                    [--shm PATH] [--quiet]
+ *                    [--shm PATH] [--doorbell ivshmem|register] [--quiet]
  *
  * The card's BAR is a shared-memory file; the firmware (host build) runs
  * its command rings against the engine's CSR bus; hosts attach through the
@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,38 @@ static struct fw the_fw;     /* fixed firmware state, as on the card */
 static struct cs_server srv;
 static struct cs_engine eng;
 
+/* How the card learns of new commands (docs/card-sim.md "Doorbells"):
+ *  ivshmem   its ivshmem vector 0 (what libipsecha's sim backend and
+ *            QEMU's Doorbell register kick), plus a firmware pass every
+ *            20 ms: the emulated card, forgiving;
+ *  register  like the card: only a write to a doorbell register in the
+ *            BAR (card ABI) wakes the firmware. Shared memory shows no
+ *            write, so the card compares the doorbell page with what it
+ *            last saw every REG_SCAN_US, as the card's bus logic would see
+ *            the write; ivshmem kicks are read and ignored, and there is
+ *            no periodic pass. A host that forgets the register hangs. */
+enum db_mode { DB_IVSHMEM, DB_REGISTER };
+#define REG_SCAN_US 200
+
+static uint32_t db_seen[ICA_NUM_QUEUES];
+
+/* 1 if any queue's doorbell register changed since the last scan. */
+static int db_scan(const uint8_t *bar)
+{
+	int changed = 0;
+	uint32_t q, v;
+
+	for (q = 0; q < ICA_NUM_QUEUES; q++) {
+		v = __atomic_load_n((const uint32_t *)(const void *)
+				    (bar + ICA_DB_OFF + q * ICA_DB_STRIDE), __ATOMIC_ACQUIRE);
+		if (v != db_seen[q]) {
+			db_seen[q] = v;
+			changed = 1;
+		}
+	}
+	return changed;
+}
+
 static void on_gone(void *arg, uint32_t peer)
 {
 	(void)arg;
@@ -48,12 +81,15 @@ static void on_irq(void *arg, uint32_t peer, uint32_t vec)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ipsecha-card-sim [--socket PATH] [--trace FILE] [--engine KIND]\n"
-		   "                        [--shm PATH] [--quiet]\n"
-		   "  --socket PATH  ivshmem server socket (default %s)\n"
-		   "  --trace FILE   waveform of the engine (rtl engine: VCD)\n"
-		   "  --engine KIND  one of: %s (default: the first)\n"
-		   "  --shm PATH     BAR backing file (default /dev/shm/ipsecha-card-<pid>)\n"
-		   "  --abi M.m      publish ABI version M.m instead of this build's (testing)\n",
+		   "                        [--shm PATH] [--doorbell MODE] [--quiet]\n"
+		   "  --socket PATH    ivshmem server socket (default %s)\n"
+		   "  --trace FILE     waveform of the engine (rtl engine: VCD)\n"
+		   "  --engine KIND    one of: %s (default: the first)\n"
+		   "  --shm PATH       BAR backing file (default /dev/shm/ipsecha-card-<pid>)\n"
+		   "  --doorbell MODE  ivshmem (default: ivshmem kicks and a 20 ms poll wake\n"
+		   "                   the firmware) or register (only doorbell registers do,\n"
+		   "                   as on the card)\n"
+		   "  --abi M.m        publish ABI version M.m instead of this build's (testing)\n",
 		DEFAULT_SOCKET, cs_engine_list());
 }
 
@@ -63,18 +99,32 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, 0, 's' }, { "trace", required_argument, 0, 't' },
 		{ "engine", required_argument, 0, 'e' }, { "shm", required_argument, 0, 'm' },
 		{ "abi", required_argument, 0, 'a' }, { "quiet", no_argument, 0, 'q' },
+		{ "doorbell", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *sock = DEFAULT_SOCKET, *trace = NULL, *kind = NULL;
 	char shm_path[256] = "";
 	unsigned abi_major = 0, abi_minor = 0;
+	enum db_mode dbm = DB_IVSHMEM;
+	unsigned long kicks_ignored = 0;
 	int quiet = 0, c, shm = -1, sfd = -1, rc = 1, err;
 	struct fw_platform plat;
 	sigset_t mask;
 	uint8_t *bar = MAP_FAILED;
 
-	while ((c = getopt_long(argc, argv, "s:t:e:m:a:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:t:e:m:a:d:qh", lo, NULL)) != -1) {
 		switch (c) {
+		case 'd':
+			if (!strcmp(optarg, "ivshmem")) {
+				dbm = DB_IVSHMEM;
+			} else if (!strcmp(optarg, "register")) {
+				dbm = DB_REGISTER;
+			} else {
+				fprintf(stderr, "ipsecha-card-sim: bad --doorbell '%s' "
+					"(ivshmem or register)\n", optarg);
+				return 2;
+			}
+			break;
 		case 's': sock = optarg; break;
 		case 't': trace = optarg; break;
 		case 'e': kind = optarg; break;
@@ -155,32 +205,46 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ipsecha-card-sim: firmware refused the engine (status %d)\n", err);
 		goto out_srv;
 	}
+	(void)db_scan(bar);   /* what boot left there (zeroes) */
 	if (!quiet) {
 		printf("ipsecha-card-sim: ready on %s (engine %s, %u slots, %u groups, window %u, "
-		       "BAR %s)\n", sock, eng.name, the_fw.eng.num_sa, the_fw.eng.num_group,
-		       the_fw.eng.window, shm_path);
+		       "BAR %s, doorbell %s)\n", sock, eng.name, the_fw.eng.num_sa,
+		       the_fw.eng.num_group, the_fw.eng.window, shm_path,
+		       dbm == DB_REGISTER ? "register" : "ivshmem");
 		fflush(stdout);
 	}
 
 	for (;;) {
 		struct pollfd pfd[CS_MAX_PEERS + 3];
-		int idx[CS_MAX_PEERS + 3], n, i, busy;
+		int idx[CS_MAX_PEERS + 3], n, i, busy, run;
+		struct timespec tmo = { 0, dbm == DB_REGISTER ? REG_SCAN_US * 1000L : 20000000L };
 
 		n = cs_srv_pollfds(&srv, pfd, CS_MAX_PEERS + 2, idx);
 		pfd[n] = (struct pollfd){ sfd, POLLIN, 0 };
-		if (poll(pfd, (nfds_t)n + 1, 20) < 0 && errno != EINTR)
+		if (ppoll(pfd, (nfds_t)n + 1, &tmo, NULL) < 0 && errno != EINTR)
 			break;
 		if (pfd[n].revents)
 			break;      /* SIGTERM or SIGINT */
 		if (pfd[0].revents)
 			cs_srv_accept(&srv);
-		if (pfd[1].revents && cs_srv_doorbell(&srv))
+		/* ivshmem mode: every wake-up, the 20 ms timeout included, runs
+		 * the firmware; register mode: only a doorbell register write. */
+		run = dbm == DB_IVSHMEM;
+		if (pfd[1].revents && cs_srv_doorbell(&srv)) {
+			if (dbm == DB_IVSHMEM)
+				fw_doorbell(&the_fw);
+			else
+				kicks_ignored++;
+		}
+		if (dbm == DB_REGISTER && db_scan(bar)) {
 			fw_doorbell(&the_fw);
+			run = 1;
+		}
 		for (i = 2; i < n; i++)
 			if (pfd[i].revents)
 				cs_srv_client(&srv, idx[i]);
 		/* Run the firmware until the rings are empty (bounded). */
-		for (i = 0, busy = 1; busy && i < 1024; i++)
+		for (i = 0, busy = run; busy && i < 1024; i++)
 			busy = fw_poll(&the_fw) != 0;
 		if (eng.idle)
 			eng.idle(eng.ctx, 16);
@@ -188,7 +252,10 @@ int main(int argc, char **argv)
 	rc = 0;
 	fw_shutdown(&the_fw);
 	if (!quiet) {
-		printf("ipsecha-card-sim: stopped (%lu clients served)\n", srv.connects);
+		printf("ipsecha-card-sim: stopped (%lu clients served", srv.connects);
+		if (dbm == DB_REGISTER)
+			printf(", %lu ivshmem kicks ignored", kicks_ignored);
+		printf(")\n");
 		fflush(stdout);
 	}
 out_srv:

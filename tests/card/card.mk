@@ -32,7 +32,7 @@ ipsecha-conformance-static: $(CONF_STATIC)
 
 # ---- connection error paths (stopped, killed, frozen card; not-a-card servers)
 CONN_BIN := $(BIN)/test-hostlib-conn
-$(O)/obj/tests/hostlib/test_conn.o: CPPFLAGS += $(HOSTLIB_INC)
+$(O)/obj/tests/hostlib/test_conn.o: CPPFLAGS += $(HOSTLIB_INC) -I$(TOP)/hostlib
 $(CONN_BIN): $(O)/obj/tests/hostlib/test_conn.o $(HOSTLIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HOSTLIB_LDLIBS)
@@ -90,6 +90,8 @@ ifneq ($(strip $(ISQ_GOLDEN_LIB)),)
 else
 	@echo "card-conformance-golden: skipped: sim/ does not provide the golden model (ISQ_GOLDEN_LIB)"
 endif
+	$(Q)$(CARD_ENV) $(RUN_SUITE) card-conformance-dbreg $(WITH_CARD) --doorbell register \
+		sh -c '$(TOP)/$(CONF_BIN) $$IPSECHA_DEV'
 
 test-card-cli: $(CARD_TEST_BINS)
 	$(Q)$(CARD_ENV) $(RUN_SUITE) card-cli $(WITH_CARD) tests/card/test-cli.sh
@@ -111,6 +113,8 @@ test-card: $(CARD_TEST_BINS)
 test-hostlib-asan: $(CONF_BIN) $(CONN_BIN) $(CARD_SIM)
 	$(Q)$(CARD_ENV) $(RUN_SUITE) $(if $(ASAN_RUN),asan-)card-conformance $(WITH_CARD) \
 		sh -c '$(TOP)/$(CONF_BIN) $$IPSECHA_DEV'
+	$(Q)$(CARD_ENV) $(RUN_SUITE) $(if $(ASAN_RUN),asan-)card-conformance-dbreg $(WITH_CARD) \
+		--doorbell register sh -c '$(TOP)/$(CONF_BIN) $$IPSECHA_DEV'
 	$(Q)$(RUN_SUITE) $(if $(ASAN_RUN),asan-)card-hostlib-conn $(CONN_BIN) $(CARD_SIM)
 
 CHECK_SUITES += test-card

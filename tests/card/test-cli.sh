@@ -39,7 +39,7 @@ t() {
 
 c_info() { run info 0 "$B" card info && has "ABI" out && has "slots" out && has "window" out; }
 c_info_json() {
-	run info-json 0 "$B" card --json info && jq_is abi_version 1.0 && jq_is num_sa 4096 &&
+	run info-json 0 "$B" card --json info && jq_is abi_version 2.0 && jq_is num_sa 4096 &&
 	jq_is num_group 1024 && "$Q" window <"$tmp/out" >/dev/null && jq_is backend sim
 }
 c_dev_flag() { run dev 0 env -u IPSECHA_DEV "$B" card --dev "$IPSECHA_DEV" --json info && jq_is device "$IPSECHA_DEV"; }

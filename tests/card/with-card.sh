@@ -1,5 +1,5 @@
 #!/bin/sh
-# with-card.sh [--engine KIND] [--abi M.m] CMD [ARGS...]
+# with-card.sh [--engine KIND] [--abi M.m] [--doorbell MODE] CMD [ARGS...]
 #
 # Start a private ipsecha-card-sim, run CMD with IPSECHA_DEV=sim:SOCKET (and
 # CARD_SOCK, CARD_PID) in the environment, then stop the card with SIGTERM
@@ -14,6 +14,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--engine) eargs="$eargs --engine $2"; shift 2 ;;
 	--abi) eargs="$eargs --abi $2"; shift 2 ;;
+	--doorbell) eargs="$eargs --doorbell $2"; shift 2 ;;
 	*) break ;;
 	esac
 done

@@ -3,7 +3,10 @@
  *   - the card stops (SIGTERM) or dies (SIGKILL) under an open handle;
  *   - the card freezes (SIGSTOP): a command times out, later calls recover;
  *   - a server that is not a card: wrong protocol version, no identity
- *     block, bad magic, geometry outside the BAR, a card that FAILED.
+ *     block, bad magic, geometry outside the BAR, a card that FAILED;
+ *   - doorbells at the ABI level (a raw client on the sim backend): in
+ *     `--doorbell register` mode only the doorbell register wakes the card
+ *     (an ivshmem kick alone does not), in ivshmem mode the kick does.
  *   test-hostlib-conn CARD_SIM_BINARY
  * Prints "hostlib-conn: N passed, N failed". */
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hl_internal.h"
 #include "ipsecha.h"
 #include "ipsecha_card_abi.h"
 
@@ -42,8 +46,9 @@ static void report(const char *name)
 	t_fail = 0;
 }
 
-/* Start a card; returns its pid, fills uri. */
-static pid_t card_start(const char *name, char *uri, size_t len)
+/* Start a card (doorbell mode `db`, NULL: the default); returns its pid,
+ * fills uri. */
+static pid_t card_start_db(const char *name, char *uri, size_t len, const char *db)
 {
 	char sock[256], shm[256];
 	pid_t pid;
@@ -54,13 +59,22 @@ static pid_t card_start(const char *name, char *uri, size_t len)
 	snprintf(uri, len, "sim:%s", sock);
 	pid = fork();
 	if (pid == 0) {
-		execl(sim, sim, "--socket", sock, "--shm", shm, "--quiet", (char *)NULL);
+		if (db)
+			execl(sim, sim, "--socket", sock, "--shm", shm, "--quiet", "--doorbell", db,
+			      (char *)NULL);
+		else
+			execl(sim, sim, "--socket", sock, "--shm", shm, "--quiet", (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 500 && access(sock, F_OK); i++)
 		usleep(10000);
 	usleep(20000);
 	return pid;
+}
+
+static pid_t card_start(const char *name, char *uri, size_t len)
+{
+	return card_start_db(name, uri, len, NULL);
 }
 
 static void t_card_stops(void)
@@ -229,6 +243,8 @@ static void fill_good(struct ica_id *id)
 	id->qmem_cmd_off = ICA_QMEM_CMD_OFF;
 	id->qmem_cpl_off = ICA_QMEM_CPL_OFF;
 	id->qmem_rb_off = ICA_QMEM_RB_OFF;
+	id->db_off = ICA_DB_OFF;
+	id->db_stride = ICA_DB_STRIDE;
 	id->state = ICA_STATE_READY;
 }
 
@@ -238,6 +254,9 @@ static void fill_geom(struct ica_id *id) { fill_good(id); id->qmem_stride = 0x10
 static void fill_ring(struct ica_id *id) { fill_good(id); id->cmd_entries = 100; }
 static void fill_failed(struct ica_id *id) { fill_good(id); id->state = ICA_STATE_FAILED; }
 static void fill_minor(struct ica_id *id) { fill_good(id); id->abi_major = ICA_ABI_MAJOR + 1; }
+static void fill_db(struct ica_id *id) { fill_good(id); id->db_off = ICA_BAR_SIZE - 8; }
+static void fill_dbstride(struct ica_id *id) { fill_good(id); id->db_stride = 2; }
+static void fill_v1(struct ica_id *id) { fill_good(id); id->abi_major = 1; id->db_off = 0; id->db_stride = 0; }
 
 static void t_not_a_card(void)
 {
@@ -255,6 +274,11 @@ static void t_not_a_card(void)
 		{ "ring", 0, fill_ring, -ENODEV, "ring size not a power of two" },
 		{ "failed", 0, fill_failed, -EIO, "card reports FAILED" },
 		{ "abi", 0, fill_minor, -EPROTO, "other ABI major" },
+		{ "v1", 0, fill_v1, -EPROTO, "ABI 1.0 card (no doorbell registers)" },
+		{ "db", 0, fill_db, -ENODEV, "doorbells outside the BAR" },
+		{ "dbstride", 0, fill_dbstride, -ENODEV, "doorbell stride below 4 bytes" },
+		/* The control row: the identity every row above breaks is accepted. */
+		{ "good", 0, fill_good, 0, "(control) well-formed identity opens; nobody answers: -ETIMEDOUT" },
 	};
 	IPSECHA_OPTS(ipsecha_open_opts, o, .timeout_ms = 200);
 	size_t i;
@@ -266,7 +290,15 @@ static void t_not_a_card(void)
 
 		CHECK(pid > 0);
 		CHECK_ERR(ipsecha_open(uri, &o, &h), c[i].want);
-		CHECK(h == NULL);
+		if (c[i].want == 0) {
+			struct ipsecha_info info;
+
+			CHECK(h != NULL);
+			if (h)
+				CHECK_ERR(ipsecha_identify(h, &info), -ETIMEDOUT);
+		} else {
+			CHECK(h == NULL);
+		}
 		ipsecha_close(h);
 		if (pid > 0)
 			waitpid(pid, NULL, 0);
@@ -274,6 +306,113 @@ static void t_not_a_card(void)
 		snprintf(name, sizeof(name), "not a card: %s", c[i].what);
 		report(name);
 	}
+}
+
+/* ---- doorbells, at the ABI level ----------------------------------- */
+
+static uint32_t ld(const volatile uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* Wait up to ms for the card to consume through `want`; 1 when it did. */
+static int consumed(const struct ica_queue *q, uint32_t want, int ms)
+{
+	int i;
+
+	for (i = 0; i < ms; i++) {
+		if (ld(&q->cmd_cons) == want)
+			return 1;
+		usleep(1000);
+	}
+	return ld(&q->cmd_cons) == want;
+}
+
+/* A raw host on the sim backend: claim a queue, publish NOPs and wake the
+ * card either with an ivshmem kick only or with the doorbell register
+ * only. register mode: the kick must not run the command, the register
+ * must. ivshmem mode: the kick runs it at once; a register write alone is
+ * found by the card's periodic pass (the emulated card's slack). */
+static void t_doorbell(const char *mode)
+{
+	char uri[300], name[128];
+	pid_t pid = card_start_db(mode, uri, sizeof(uri), mode);
+	int reg = !strcmp(mode, "register");
+	struct hl_dev *dev = NULL;
+	const struct ica_id *id;
+	const struct ica_ctrl *ctrl;
+	struct ica_queue *q = NULL;
+	struct ica_cmd *ring;
+	const struct ica_cpl *cpl;
+	volatile uint32_t *db;
+	uint32_t i, prod, dbs0;
+	int k;
+
+	CHECK_ERR(hl_backend_sim.open(uri + 4, 2000, &dev), 0);
+	if (!dev)
+		goto out;
+	id = (const struct ica_id *)(const void *)dev->bar;
+	for (k = 0; k < 2000 && ld(&id->state) != ICA_STATE_READY; k++)
+		usleep(1000);
+	CHECK(id->state == ICA_STATE_READY && id->abi_major == ICA_ABI_MAJOR);
+	CHECK(id->db_off == ICA_DB_OFF && id->db_stride == ICA_DB_STRIDE);
+	ctrl = (const struct ica_ctrl *)(const void *)(dev->bar + id->ctrl_off);
+	for (i = 0; i < id->num_queues && !q; i++) {
+		struct ica_queue *c = (struct ica_queue *)(void *)(dev->bar + id->qtab_off) + i;
+		uint64_t *own = (uint64_t *)(void *)&c->owner_tag, cur = 0;
+		uint64_t mine = ((uint64_t)getpid() << 32) | ICA_TAG_MAKE(dev->peer_id, 1);
+
+		if (__atomic_compare_exchange_n(own, &cur, mine, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			q = c;
+	}
+	CHECK(q != NULL);
+	if (!q)
+		goto out;
+	i = (uint32_t)(q - (struct ica_queue *)(void *)(dev->bar + id->qtab_off));
+	ring = (struct ica_cmd *)(void *)(dev->bar + id->qmem_off + i * id->qmem_stride +
+					  id->qmem_cmd_off);
+	cpl = (const struct ica_cpl *)(const void *)(dev->bar + id->qmem_off + i * id->qmem_stride +
+						     id->qmem_cpl_off);
+	db = (volatile uint32_t *)(void *)(dev->bar + id->db_off + i * id->db_stride);
+	prod = ld(&q->cmd_prod);
+	dbs0 = ld(&ctrl->doorbells);
+
+	/* 1. published, then only the ivshmem kick */
+	memset(&ring[prod % id->cmd_entries], 0, sizeof(*ring));
+	ring[prod % id->cmd_entries].op = ICA_OP_NOP;
+	ring[prod % id->cmd_entries].tag = 41;
+	__atomic_store_n(&q->cmd_prod, prod + 1, __ATOMIC_RELEASE);
+	CHECK_ERR(hl_backend_sim.doorbell(dev, id->doorbell_peer, ICA_VEC_DOORBELL), 0);
+	if (reg) {
+		usleep(100000);
+		CHECK(ld(&q->cmd_cons) == prod);          /* not seen */
+		CHECK(ld(&ctrl->doorbells) == dbs0);
+		/* 2. the register alone, no kick */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		*db = prod + 1;
+		CHECK(consumed(q, prod + 1, 2000));
+		CHECK(ld(&ctrl->doorbells) == dbs0 + 1);
+	} else {
+		CHECK(consumed(q, prod + 1, 2000));
+		/* 2. the register alone: the emulated card's periodic pass */
+		memset(&ring[(prod + 1) % id->cmd_entries], 0, sizeof(*ring));
+		ring[(prod + 1) % id->cmd_entries].op = ICA_OP_NOP;
+		ring[(prod + 1) % id->cmd_entries].tag = 42;
+		__atomic_store_n(&q->cmd_prod, prod + 2, __ATOMIC_RELEASE);
+		*db = prod + 2;
+		CHECK(consumed(q, prod + 2, 2000));
+		CHECK(cpl[(prod + 1) % id->cpl_entries].tag == 42);
+	}
+	CHECK(cpl[prod % id->cpl_entries].tag == 41 && cpl[prod % id->cpl_entries].status == ICA_ST_OK);
+out:
+	if (dev)
+		hl_backend_sim.close(dev);    /* the card frees the queue */
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	snprintf(name, sizeof(name), "%s", reg ?
+		 "doorbell register mode: an ivshmem kick alone is ignored, the register write runs the command" :
+		 "doorbell ivshmem mode: the kick runs the command; a register write alone is found by the 20 ms pass");
+	report(name);
 }
 
 int main(int argc, char **argv)
@@ -293,6 +432,8 @@ int main(int argc, char **argv)
 	t_card_dies();
 	t_card_freezes();
 	t_not_a_card();
+	t_doorbell("register");
+	t_doorbell("ivshmem");
 	rmdir(dir);
 	printf("hostlib-conn: %u passed, %u failed\n", n_pass, n_fail);
 	return n_fail ? 1 : 0;

@@ -11,6 +11,10 @@
 #                                          and doorbell/interrupt eventfds)
 #   root port 05.0 -- PCI bridge -+- ivshmem-plain 1 MiB (no card)
 #                                 +- ivshmem-plain 64 KiB  (same IOMMU group)
+#   root port 07.0 -- ivshmem-doorbell  -> a second card, started with
+#                                          --doorbell register: only the
+#                                          doorbell registers wake it, as on
+#                                          the real board
 #
 # The guest binds vfio-pci itself and runs its suites (tests/vfio/
 # guest-init.sh); their counts become this run's counts, plus host-side
@@ -31,17 +35,21 @@ start=$(date +%s.%N)
 pfx=ipsecha-vfio-$$
 sock=/tmp/$pfx.sock
 shm_card=/dev/shm/$pfx-card
+sock_reg=/tmp/$pfx-reg.sock
+shm_reg=/dev/shm/$pfx-reg
 shm_plain=/dev/shm/$pfx-plain
 shm_small=/dev/shm/$pfx-small
-sim_pid="" qemu_pid=""
+sim_pid="" reg_pid="" qemu_pid=""
 mkdir -p "$work"
 console=$work/console.log results=$work/results.log simlog=$work/card-sim.log
-rm -f "$console" "$results" "$simlog"
+reglog=$work/card-sim-register.log
+rm -f "$console" "$results" "$simlog" "$reglog"
 
 cleanup() {
 	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -f "$sock" "$shm_card" "$shm_plain" "$shm_small"
+	[ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
+	rm -f "$sock" "$shm_card" "$sock_reg" "$shm_reg" "$shm_plain" "$shm_small"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -65,22 +73,26 @@ cli=""
 	"$guest/vfio-guest-test" "$guest/ipsecha-vfio-rtt" "$guest/ipsecha-conformance" $cli ||
 	die "building the initramfs failed"
 
-# The card, before the guest: QEMU connects at start-up.
+# The cards, before the guest: QEMU connects at start-up.
 "$bin/ipsecha-card-sim" --socket "$sock" --shm "$shm_card" --quiet > "$simlog" 2>&1 &
 sim_pid=$!
+"$bin/ipsecha-card-sim" --socket "$sock_reg" --shm "$shm_reg" --doorbell register --quiet \
+	> "$reglog" 2>&1 &
+reg_pid=$!
 i=0
-while [ ! -S "$sock" ] && [ $i -lt 100 ]; do
+while { [ ! -S "$sock" ] || [ ! -S "$sock_reg" ]; } && [ $i -lt 100 ]; do
 	kill -0 $sim_pid 2>/dev/null || die "ipsecha-card-sim exited: $(cat "$simlog")"
+	kill -0 $reg_pid 2>/dev/null || die "ipsecha-card-sim --doorbell register exited: $(cat "$reglog")"
 	sleep 0.05
 	i=$((i + 1))
 done
-[ -S "$sock" ] || die "ipsecha-card-sim did not create $sock"
+[ -S "$sock" ] && [ -S "$sock_reg" ] || die "ipsecha-card-sim did not create $sock and $sock_reg"
 truncate -s 1M "$shm_plain" && truncate -s 64K "$shm_small" || die "cannot create $shm_plain"
 
 # PCI addresses that follow from the topology below.
-dev=0000:01:00.0 plain=0000:03:01.0 small=0000:03:02.0
+dev=0000:01:00.0 plain=0000:03:01.0 small=0000:03:02.0 dbreg=0000:04:00.0
 append="console=ttyS0 intel_iommu=on panic=-1 rdinit=/init loglevel=3 quiet"
-append="$append ipsecha.dev=$dev ipsecha.plain=$plain ipsecha.small=$small"
+append="$append ipsecha.dev=$dev ipsecha.plain=$plain ipsecha.small=$small ipsecha.dbreg=$dbreg"
 [ $bench = 1 ] && append="$append ipsecha.bench=1 ipsecha.bench_n=${IPSECHA_VFIO_BENCH_N:-2000}"
 timeout -k 5 ${IPSECHA_VFIO_TIMEOUT:-85} qemu-system-x86_64 \
 	-machine q35 -accel tcg -m 512 -smp 1 -no-reboot \
@@ -97,6 +109,9 @@ timeout -k 5 ${IPSECHA_VFIO_TIMEOUT:-85} qemu-system-x86_64 \
 	-device ivshmem-plain,memdev=plain,bus=br,addr=01.0 \
 	-object memory-backend-file,id=small,size=64K,mem-path="$shm_small",share=on \
 	-device ivshmem-plain,memdev=small,bus=br,addr=02.0 \
+	-device pcie-root-port,id=rp2,chassis=4,addr=07.0 \
+	-chardev socket,path="$sock_reg",id=cardreg \
+	-device ivshmem-doorbell,chardev=cardreg,vectors=2,bus=rp2 \
 	> "$work/qemu.log" 2>&1 &
 qemu_pid=$!
 wait $qemu_pid
@@ -154,6 +169,8 @@ head -c 4096 "$shm_plain" | grep -q 'ipsecha-vfio-guest-was-here'
 host_check "guest write through the vfio BAR mapping is in the host's memory file" $?
 kill -0 "$sim_pid" 2>/dev/null
 host_check "ipsecha-card-sim survived the guest" $?
+kill -0 "$reg_pid" 2>/dev/null
+host_check "ipsecha-card-sim --doorbell register survived the guest" $?
 [ $qrc = 0 ]
 host_check "QEMU exited cleanly (status $qrc, timeout ${IPSECHA_VFIO_TIMEOUT:-85}s)" $?
 
@@ -165,6 +182,8 @@ if [ $failed -ne 0 ]; then
 	tr -d '\r' < "$console"
 	echo "--- card-sim log ---"
 	cat "$simlog"
+	echo "--- card-sim --doorbell register log ---"
+	cat "$reglog"
 	echo "--- qemu ---"
 	cat "$work/qemu.log"
 fi
