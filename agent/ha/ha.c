@@ -292,7 +292,10 @@ static void ext_auth_process(void *ctx, struct ike_sa *sa, const struct ikm_msg 
 
 /* ---- peer role ---- */
 
-static void peer_state(struct ike_sa *sa, const struct ha_sa *hs, struct har_peer *st)
+/* The Child SA summary is needed only for a replay delta (the walk over
+ * the Child SAs is most of the work of answering a plain sync). */
+static void peer_state(struct ike_sa *sa, const struct ha_sa *hs, struct har_peer *st,
+		       bool children)
 {
 	memset(st, 0, sizeof(*st));
 	st->caps = ike_sa_caps(sa);
@@ -306,7 +309,8 @@ static void peer_state(struct ike_sa *sa, const struct ha_sa *hs, struct har_pee
 	st->recv_after = hs->recv_after;
 	st->own_pending = hs->state == HA_SYNC_PENDING && hs->pend.outstanding;
 	st->own_m1 = hs->pend.m1;
-	children_summary(sa, &st->ch);
+	if (children)
+		children_summary(sa, &st->ch);
 }
 
 /* §5.2: "it MUST increment the replay counters for all Child SAs
@@ -391,7 +395,7 @@ static bool peer_sync(struct ha *h, struct ike_sa *sa, const struct ikm_msg *m)
 	if (!hs)
 		return false;
 	shape = haw_parse_request(m, &req);
-	peer_state(sa, hs, &st);
+	peer_state(sa, hs, &st, shape == HAW_OK && req.has_rc);
 	har_peer_decide(&st, shape, &req, &v);
 	switch (v.act) {
 	case HAR_ACT_DROP:

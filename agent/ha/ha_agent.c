@@ -201,6 +201,7 @@ struct collect {
 	struct hs_ike *recs;
 	size_t n, cap, skipped;
 	uint32_t *ids;
+	const char *conn;        /* only IKE SAs of this connection (NULL: all) */
 };
 
 static void collect_id(void *arg, const struct ike_sa_info *sa, const struct ike_child_info *c,
@@ -210,6 +211,8 @@ static void collect_id(void *arg, const struct ike_sa_info *sa, const struct ike
 
 	(void)c;
 	(void)n;
+	if (cl->conn && strcmp(cl->conn, sa->conn))
+		return;
 	if (cl->n == cl->cap) {
 		size_t cap = cl->cap ? 2 * cl->cap : 64;
 		uint32_t *t = realloc(cl->ids, cap * sizeof(*t));
@@ -392,13 +395,19 @@ static int control(void *ctx, struct agent *a, const char *cmd, struct json_obje
 			jerr(resp, "need \"count\" (1..1000000)");
 			return -EINVAL;
 		}
-		if (jbool(req, "all")) {
+		struct json_object *cv;
+
+		if (json_object_object_get_ex(req, "conn", &cv) &&
+		    json_object_is_type(cv, json_type_string)) {
+			cl.conn = json_object_get_string(cv);
+			ike_foreach_sa(a->e, collect_id, &cl);
+		} else if (jbool(req, "all")) {
 			ike_foreach_sa(a->e, collect_id, &cl);
 		} else {
 			int64_t id;
 
 			if (!jint(req, "ike", &id) || id <= 0 || id > UINT32_MAX) {
-				jerr(resp, "need \"ike\" or \"all\"");
+				jerr(resp, "need \"ike\", \"conn\" or \"all\"");
 				return -EINVAL;
 			}
 			cl.ids = malloc(sizeof(*cl.ids));

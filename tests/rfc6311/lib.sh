@@ -103,8 +103,9 @@ acli() { local n=$1; shift; IPSECHA_AGENT_SOCKET=$RUN/$n.sock "$CLI" "$@"; }
 agent_start() {
 	local n=$1 ns=$2
 	shift 2
-	ip netns exec "$ns" "$AGENT" --config "$RUN/$n.conf" --state-key "$RUN/state.key" "$@" \
-		>> "$RUN/$n.log" 2>&1 &
+	# HSH_CPU=N pins the agent to one CPU (the benchmark)
+	ip netns exec "$ns" ${HSH_CPU:+taskset -c "$HSH_CPU"} "$AGENT" --config "$RUN/$n.conf" \
+		--state-key "$RUN/state.key" "$@" >> "$RUN/$n.log" 2>&1 &
 	hsh_pids+=($!)
 	eval "pid_$n=$!"
 	for _ in $(seq 1 200); do
@@ -222,7 +223,7 @@ swanctl_() { local n=$1; shift
 # charon_start NAME NS: charon with a private /run inside the namespace.
 charon_start() {
 	local d=$RUN/$1
-	ip netns exec "$2" sh -c "mount -t tmpfs tmpfs /run && \
+	ip netns exec "$2" ${HSH_CPU:+taskset -c "$HSH_CPU"} sh -c "mount -t tmpfs tmpfs /run && \
 		STRONGSWAN_CONF=$d/strongswan.conf exec $CHARON" > "$d/stdout" 2>&1 &
 	hsh_pids+=($!)
 	eval "pid_$1=$!"
