@@ -241,6 +241,10 @@ int ipsecha_slot_read_bitmap(struct ipsecha *h, uint32_t slot, struct ipsecha_sl
 		c.flags = ICA_F_READ_BITMAP;
 	pthread_mutex_lock(&h->lock);
 	err = hl_exec1(h, &c, &cpl);
+	/* The word count comes from the card: never more than the window's
+	 * bitmap, which the readback window always holds (window <= 1024). */
+	if (!err && words && cpl.v[4] > h->idc.window / 32)
+		err = -EIO;
 	if (!err) {
 		slot_state(st, slot, cpl.w0, cpl.v[0], cpl.v[1], cpl.v[2], cpl.v[3]);
 		if (words) {

@@ -14,6 +14,9 @@ static const struct hl_backend_ops *const backends[] = {
 #ifdef IPSECHA_HAVE_VFIO
 	&hl_backend_vfio,
 #endif
+#ifdef IPSECHA_TEST_BACKEND
+	&hl_backend_test,
+#endif
 };
 
 static uint64_t now_us(void)
@@ -79,6 +82,9 @@ static int check_identity(struct ipsecha *h, unsigned want_major, unsigned want_
 	if (!c->num_sa || !c->num_group || c->num_group > 0x10000u || c->window < 64 ||
 	    !c->num_queues || c->num_queues > 256 || !is_pow2(c->cmd_entries) ||
 	    c->cpl_entries != c->cmd_entries || !is_pow2(c->ev_entries) || !c->rb_entries)
+		return -ENODEV;
+	/* SLOT_READ with BITMAP puts window/32 words into the readback window. */
+	if (c->window % 32 || (uint64_t)c->window / 8 > (uint64_t)c->rb_entries * sizeof(struct ica_rb))
 		return -ENODEV;
 	if ((uint64_t)c->ctrl_off + sizeof(struct ica_ctrl) > bar ||
 	    (uint64_t)c->qtab_off + (uint64_t)c->num_queues * sizeof(struct ica_queue) > bar ||

@@ -45,6 +45,11 @@ struct hl_dev {
 };
 
 extern const struct hl_backend_ops hl_backend_sim;
+#ifdef IPSECHA_TEST_BACKEND
+/* Builds for tests only (tests/hostlib/fuzz_hostlib.c: a card in memory
+ * whose every answer comes from the fuzzer). */
+extern const struct hl_backend_ops hl_backend_test;
+#endif
 #ifdef IPSECHA_HAVE_VFIO
 /* Provided by driver/vfio/ (see docs/hostlib.md "Adding a backend"). */
 extern const struct hl_backend_ops hl_backend_vfio;

@@ -159,7 +159,27 @@ test-card-fuzz: $(CARD_FUZZ_BIN)
 		-max_len=4096 -artifact_prefix=$(TOP)/$(O)/fuzz/ fw-corpus >fuzz-fw.log 2>&1; rc=$$?; \
 		tail -4 fuzz-fw.log; if [ $$rc -eq 0 ]; then echo "card-fw-fuzz: 1 passed, 0 failed"; \
 		else echo "card-fw-fuzz: 0 passed, 1 failed"; exit 1; fi'
+	$(Q)$(MAKE) --no-print-directory $(HOSTLIB_FUZZ_BIN)
+	$(Q)rm -rf $(O)/fuzz/hostlib-corpus && mkdir -p $(O)/fuzz/hostlib-corpus && \
+		cp tests/hostlib/fuzz-seeds/* $(O)/fuzz/hostlib-corpus/
+	$(Q)$(RUN_SUITE) card-hostlib-fuzz sh -c 'cd $(TOP)/$(O)/fuzz && ./fuzz-hostlib \
+		-max_total_time=$(CARD_FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(TOP)/$(O)/fuzz/ \
+		hostlib-corpus >fuzz-hostlib.log 2>&1; rc=$$?; tail -4 fuzz-hostlib.log; \
+		if [ $$rc -eq 0 ]; then echo "card-hostlib-fuzz: 1 passed, 0 failed"; \
+		else echo "card-hostlib-fuzz: 0 passed, 1 failed"; exit 1; fi'
 CHECK_SUITES += test-card-fuzz
+
+# libFuzzer: libipsecha against a card whose BAR and answers are the input
+# (identity geometry, completions, readback window, events). The library's
+# own sources, with the test backend (scheme "fuzz") compiled in.
+HOSTLIB_FUZZ_BIN := $(O)/fuzz/fuzz-hostlib
+HOSTLIB_CORE_SRCS := hostlib/hl_core.c hostlib/hl_api.c hostlib/hl_sim.c
+$(HOSTLIB_FUZZ_BIN): tests/hostlib/fuzz_hostlib.c $(HOSTLIB_CORE_SRCS) \
+		     $(wildcard hostlib/*.h hostlib/include/*.h firmware/include/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-D_GNU_SOURCE -DIPSECHA_TEST_BACKEND $(HOSTLIB_INC) -I$(TOP)/hostlib -o $@ \
+		tests/hostlib/fuzz_hostlib.c $(HOSTLIB_CORE_SRCS) -lpthread
 
 # ---- static analysis of the card stack's C (make lint)
 CARD_LINT_SRCS := firmware/*.c firmware/rv32/*.c hostlib/*.c sim/card/cs_main.c sim/card/cs_ivshmem.c \
