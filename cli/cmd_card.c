@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "ipsecha.h"
+#ifdef IPSECHA_HAVE_VFIO
+#include "hl_vfio.h"
+#endif
 
 #define CARD_DEFAULT_DEV "sim:/tmp/ipsecha-card-default.sock"
 
@@ -47,8 +50,22 @@ static const char card_usage_text[] =
 
 static int card_open(struct card_ctx *c)
 {
-	int err = ipsecha_open(c->dev, NULL, &c->h);
+	int err;
 
+#ifdef IPSECHA_HAVE_VFIO
+	/* The vfio: backend prints its diagnosis on a line of its own unless
+	 * told not to; the CLI puts it into its one line instead. */
+	setenv("IPSECHA_VFIO_QUIET", "1", 0);
+#endif
+	err = ipsecha_open(c->dev, NULL, &c->h);
+#ifdef IPSECHA_HAVE_VFIO
+	if (err && !strncmp(c->dev, "vfio:", 5)) {
+		const struct ipsecha_vfio_diag *d = ipsecha_vfio_backend_diag();
+
+		if (d->cause != IPSECHA_VFIO_OK && d->msg[0])
+			return cli_error("cannot open card %s: %s", c->dev, d->msg);
+	}
+#endif
 	if (err == -ENOENT || err == -ECONNREFUSED)
 		return cli_error("cannot open card %s: card not running (%s)", c->dev,
 				 err == -ENOENT ? "no socket there" : "connection refused");

@@ -4,3 +4,5 @@ HOSTLIB_BACKEND_SRCS += driver/vfio/hl_vfio.c driver/vfio/vfio.c driver/vfio/vfi
                         driver/vfio/vfio_dma.c driver/vfio/vfio_sys.c \
                         driver/vfio/vfio_card.c
 HOSTLIB_BACKEND_DEFS += -DIPSECHA_HAVE_VFIO -I$(TOP)/driver/vfio
+# `ipsecha card` reads the backend's one-line diagnosis (hl_vfio.h).
+CLI_CFLAGS += -DIPSECHA_HAVE_VFIO -I$(TOP)/driver/vfio

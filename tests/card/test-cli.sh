@@ -105,6 +105,11 @@ c_help() { run help 0 "$B" card --help && has "readback (--group G | --slots A-B
 c_not_running() {
 	run notrunning 1 "$B" card --dev "sim:$tmp/none.sock" info && has "card not running" err && one_line_err
 }
+c_vfio_nodev() {
+	# Only sysfs is read: no such domain exists, nothing is touched.
+	run vfio-nodev 1 "$B" card --dev vfio:fffe:ff:1f.7 info && has "no such PCI device" err && one_line_err
+}
+c_vfio_badaddr() { run vfio-badaddr 1 "$B" card --dev vfio:garbage info && has "bad vfio: address" err && one_line_err; }
 c_default_dev() {
 	if [ -e /tmp/ipsecha-card-default.sock ]; then
 		echo "    (a default card runs on this machine: checked the message only)"
@@ -148,7 +153,7 @@ for c in c_info c_info_json c_dev_flag c_install c_install_json c_install_32 c_i
 	c_group_release c_group_add_release c_group_advance c_group_unknown c_group_badsub \
 	c_readback_group c_readback_json c_readback_bad c_readback_none c_events c_events_json \
 	c_selftest c_selftest_json c_remove c_remove_free c_remove_json c_unknown c_noargs c_help \
-	c_not_running c_default_dev c_abi_mismatch c_trace; do
+	c_not_running c_vfio_nodev c_vfio_badaddr c_default_dev c_abi_mismatch c_trace; do
 	t "${c#c_}" "$c"
 done
 echo "cli: $pass passed, $fail failed"
