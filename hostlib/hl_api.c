@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IPSECHA_LIB_VERSION "1.0.0"
+#define IPSECHA_LIB_VERSION "1.1.0"   /* = HOSTLIB_VERSION; 1.1: card ABI 2 (doorbell registers) */
 
 const char *ipsecha_version(void)
 {

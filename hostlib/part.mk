@@ -14,7 +14,7 @@ HOSTLIB_BACKEND_SRCS :=
 HOSTLIB_BACKEND_DEFS :=
 -include driver/vfio/hostlib-backend.mk
 
-HOSTLIB_VERSION := 1.0.0
+HOSTLIB_VERSION := 1.1.0
 HOSTLIB_INC    := -I$(TOP)/hostlib/include -I$(TOP)/firmware/include
 HOSTLIB_SRCS   := hostlib/hl_core.c hostlib/hl_api.c hostlib/hl_sim.c $(HOSTLIB_BACKEND_SRCS)
 HOSTLIB_OBJS   := $(HOSTLIB_SRCS:%.c=$(O)/obj/%.o)
@@ -37,7 +37,7 @@ $(HOSTLIB_SO): $(HOSTLIB_OBJS) hostlib/libipsecha.map
 		-Wl,--version-script=hostlib/libipsecha.map -o $@ $(filter %.o,$^) $(HOSTLIB_LDLIBS)
 	$(Q)ln -sf libipsecha.so.1 $(dir $@)libipsecha.so
 
-$(HOSTLIB_PC): hostlib/ipsecha.pc.in
+$(HOSTLIB_PC): hostlib/ipsecha.pc.in hostlib/part.mk
 	@mkdir -p $(dir $@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(HOSTLIB_VERSION)|' $< > $@
 

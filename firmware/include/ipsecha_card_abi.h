@@ -300,21 +300,27 @@ struct ica_ev {
 	uint64_t epoch;
 };
 
-/* Layout checks: the ABI is the layout, so any change here is a bug. */
-_Static_assert(sizeof(struct ica_id) == 256, "ica_id");
-_Static_assert(sizeof(struct ica_ctrl) == 256, "ica_ctrl");
-_Static_assert(sizeof(struct ica_queue) == 64, "ica_queue");
-_Static_assert(sizeof(struct ica_cmd) == 64, "ica_cmd");
-_Static_assert(sizeof(struct ica_cpl) == 64, "ica_cpl");
-_Static_assert(sizeof(struct ica_rb) == 32, "ica_rb");
-_Static_assert(sizeof(struct ica_ev) == 32, "ica_ev");
-_Static_assert(ICA_QTAB_OFF + ICA_NUM_QUEUES * 64 <= ICA_EVRING_OFF, "qtab");
-_Static_assert(ICA_EVRING_OFF + ICA_EV_ENTRIES * 32 <= ICA_DB_OFF, "evring");
-_Static_assert(ICA_DB_OFF % 4096 == 0 && ICA_NUM_QUEUES * ICA_DB_STRIDE <= 4096 &&
+/* Layout checks: the ABI is the layout, so any change here is a bug.
+ * (Hosts may include this header from C++: same checks, its spelling.) */
+#ifdef __cplusplus
+#define ICA_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define ICA_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+ICA_STATIC_ASSERT(sizeof(struct ica_id) == 256, "ica_id");
+ICA_STATIC_ASSERT(sizeof(struct ica_ctrl) == 256, "ica_ctrl");
+ICA_STATIC_ASSERT(sizeof(struct ica_queue) == 64, "ica_queue");
+ICA_STATIC_ASSERT(sizeof(struct ica_cmd) == 64, "ica_cmd");
+ICA_STATIC_ASSERT(sizeof(struct ica_cpl) == 64, "ica_cpl");
+ICA_STATIC_ASSERT(sizeof(struct ica_rb) == 32, "ica_rb");
+ICA_STATIC_ASSERT(sizeof(struct ica_ev) == 32, "ica_ev");
+ICA_STATIC_ASSERT(ICA_QTAB_OFF + ICA_NUM_QUEUES * 64 <= ICA_EVRING_OFF, "qtab");
+ICA_STATIC_ASSERT(ICA_EVRING_OFF + ICA_EV_ENTRIES * 32 <= ICA_DB_OFF, "evring");
+ICA_STATIC_ASSERT(ICA_DB_OFF % 4096 == 0 && ICA_NUM_QUEUES * ICA_DB_STRIDE <= 4096 &&
 	       ICA_DB_OFF + 4096 <= ICA_QMEM_OFF, "doorbell page");
-_Static_assert(ICA_QMEM_CPL_OFF >= ICA_CMD_ENTRIES * 64, "cmd ring");
-_Static_assert(ICA_QMEM_RB_OFF >= ICA_QMEM_CPL_OFF + ICA_CPL_ENTRIES * 64, "cpl ring");
-_Static_assert(ICA_QMEM_RB_OFF + ICA_RB_ENTRIES * 32 <= ICA_QMEM_STRIDE, "rb window");
-_Static_assert(ICA_QMEM_OFF + ICA_NUM_QUEUES * ICA_QMEM_STRIDE <= ICA_BAR_SIZE, "bar");
+ICA_STATIC_ASSERT(ICA_QMEM_CPL_OFF >= ICA_CMD_ENTRIES * 64, "cmd ring");
+ICA_STATIC_ASSERT(ICA_QMEM_RB_OFF >= ICA_QMEM_CPL_OFF + ICA_CPL_ENTRIES * 64, "cpl ring");
+ICA_STATIC_ASSERT(ICA_QMEM_RB_OFF + ICA_RB_ENTRIES * 32 <= ICA_QMEM_STRIDE, "rb window");
+ICA_STATIC_ASSERT(ICA_QMEM_OFF + ICA_NUM_QUEUES * ICA_QMEM_STRIDE <= ICA_BAR_SIZE, "bar");
 
 #endif

@@ -99,6 +99,11 @@ test-card-cli: $(CARD_TEST_BINS)
 test-card-noreuse: $(CARD_TEST_BINS)
 	$(Q)$(CARD_ENV) $(RUN_SUITE) card-noreuse $(WITH_CARD) tests/card/test-noreuse.sh
 
+# libipsecha installed and consumed through pkg-config (shared and static).
+.PHONY: test-card-install
+test-card-install: $(CARD_TEST_BINS) $(HOSTLIB_A) $(HOSTLIB_SO) $(HOSTLIB_PC)
+	$(Q)$(CARD_ENV) $(RUN_SUITE) card-install $(WITH_CARD) tests/card/test-install.sh
+
 # Every card suite; `make check` runs this (and the ASan ones below).
 test-card: $(CARD_TEST_BINS)
 	$(Q)$(MAKE) --no-print-directory test-fw-unit
@@ -106,6 +111,7 @@ test-card: $(CARD_TEST_BINS)
 	$(Q)$(MAKE) --no-print-directory test-card-conn
 	$(Q)$(MAKE) --no-print-directory test-card-cli
 	$(Q)$(MAKE) --no-print-directory test-card-noreuse
+	$(Q)$(MAKE) --no-print-directory test-card-install
 
 # Under ASan+UBSan: the firmware unit tests, and the library and the card
 # process (firmware, ivshmem server; golden engine) with the conformance
