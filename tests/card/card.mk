@@ -190,7 +190,7 @@ $(HOSTLIB_FUZZ_BIN): tests/hostlib/fuzz_hostlib.c $(HOSTLIB_CORE_SRCS) \
 # ---- static analysis of the card stack's C (make lint)
 CARD_LINT_SRCS := firmware/*.c firmware/rv32/*.c hostlib/*.c sim/card/cs_main.c sim/card/cs_ivshmem.c \
                   sim/card/cs_engine.c sim/card/cs_engine_fake.c tests/firmware/fake_engine.c \
-                  cli/cmd_card.c tests/hostlib/conformance.c tests/hostlib/test_conn.c \
+                  cli/cmd_card.c tests/hostlib/conformance.c tests/hostlib/test_conn.c tests/hostlib/fuzz_hostlib.c \
                   bench/card/bench_card.c
 .PHONY: lint-card
 lint-card:
