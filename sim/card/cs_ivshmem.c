@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -49,7 +50,8 @@ static int send_msg(int sock, int64_t v, int fd)
 int cs_srv_open(struct cs_server *s, const char *path, int shm_fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int i, probe;
+	mode_t old_mask;
+	int i, probe, rc;
 
 	memset(s, 0, sizeof(*s));
 	s->lsock = -1;
@@ -74,7 +76,12 @@ int cs_srv_open(struct cs_server *s, const char *path, int shm_fd)
 	s->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->lsock < 0)
 		return -errno;
-	if (bind(s->lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->lsock, 16) < 0) {
+	/* Whoever connects gets the BAR's fd, i.e. the whole card: the socket
+	 * is for this user only (like the BAR file, 0600). */
+	old_mask = umask(077);
+	rc = bind(s->lsock, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc < 0 || listen(s->lsock, 16) < 0) {
 		int err = -errno;
 
 		close(s->lsock);
@@ -83,8 +90,12 @@ int cs_srv_open(struct cs_server *s, const char *path, int shm_fd)
 	}
 	for (i = 0; i < (int)ICA_NUM_VECTORS; i++) {
 		s->card_efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (s->card_efd[i] < 0)
-			return -errno;
+		if (s->card_efd[i] < 0) {
+			int err = -errno;
+
+			cs_srv_close(s);   /* closes, unlinks the socket */
+			return err;
+		}
 	}
 	return 0;
 }

@@ -308,6 +308,23 @@ static void t_not_a_card(void)
 	}
 }
 
+/* Whoever connects gets the whole card (the BAR's fd): socket and BAR
+ * file belong to the card's user alone. */
+static void t_private(void)
+{
+	char uri[300], shm[256];
+	pid_t pid = card_start("priv", uri, sizeof(uri));
+	struct stat a, b;
+
+	snprintf(shm, sizeof(shm), "/dev/shm/ipsecha-card-test-%d-priv", (int)getpid());
+	CHECK(stat(uri + 4, &a) == 0 && S_ISSOCK(a.st_mode));
+	CHECK((a.st_mode & 0777) == 0700 || (a.st_mode & 0777) == 0600);
+	CHECK(stat(shm, &b) == 0 && (b.st_mode & 0777) == 0600);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	report("card socket and BAR file are private to the card's user");
+}
+
 /* ---- doorbells, at the ABI level ----------------------------------- */
 
 static uint32_t ld(const volatile uint32_t *p)
@@ -432,6 +449,7 @@ int main(int argc, char **argv)
 	t_card_dies();
 	t_card_freezes();
 	t_not_a_card();
+	t_private();
 	t_doorbell("register");
 	t_doorbell("ivshmem");
 	rmdir(dir);
