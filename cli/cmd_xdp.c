@@ -24,7 +24,8 @@ static const char usage_text[] =
 	"       ipsecha xdp sa del IFNAME SPI\n"
 	"       ipsecha xdp group hold|release IFNAME GROUP\n"
 	"       ipsecha xdp policy IFNAME [--esp redirect|pass] [--unknown-spi drop|pass]\n"
-	"                          [--keepalive pass|drop] [--ike-port P] [--natt-port P]\n"
+	"                          [--keepalive pass|drop] [--meta on|off]\n"
+	"                          [--ike-port P] [--natt-port P]\n"
 	"\n"
 	"Steers IKE to the kernel stack and ESP, by SPI, to the card's AF_XDP socket\n"
 	"(--xsk-queue) or to the stack; ESP of a held group is dropped. Pins live in\n"
@@ -250,6 +251,7 @@ static int cmd_show(int argc, char **argv)
 		json_object_object_add(p, "unknown_spi",
 				       json_object_new_string(act_name(pol.unknown_spi)));
 		json_object_object_add(p, "keepalive", json_object_new_string(act_name(pol.keepalive)));
+		json_object_object_add(p, "meta", json_object_new_boolean(pol.meta));
 		json_object_object_add(p, "ike_port", json_object_new_int(pol.ike_port));
 		json_object_object_add(p, "natt_port", json_object_new_int(pol.natt_port));
 		json_object_object_add(doc, "policy", p);
@@ -300,9 +302,9 @@ static int cmd_show(int argc, char **argv)
 		printf("  policy   esp=%s", esp_name(pol.esp_action));
 		if (info.xsk)
 			printf(" (AF_XDP, card queue %u)", info.xsk_queue);
-		printf(" unknown-spi=%s keepalive=%s ike-port=%u natt-port=%u\n",
-		       act_name(pol.unknown_spi), act_name(pol.keepalive), pol.ike_port,
-		       pol.natt_port);
+		printf(" unknown-spi=%s keepalive=%s meta=%s ike-port=%u natt-port=%u\n",
+		       act_name(pol.unknown_spi), act_name(pol.keepalive), pol.meta ? "on" : "off",
+		       pol.ike_port, pol.natt_port);
 		printf("  limits   slots %u, groups %u, SAs %zu of %u\n", info.num_slots,
 		       info.num_groups, total, info.max_sas);
 		if (total)
@@ -518,6 +520,12 @@ static int cmd_policy(int argc, char **argv)
 			rc = parse_action(a, v, 0, &pol.unknown_spi);
 		else if (!strcmp(a, "--keepalive"))
 			rc = parse_action(a, v, 0, &pol.keepalive);
+		else if (!strcmp(a, "--meta")) {
+			if (!strcmp(v, "on") || !strcmp(v, "off"))
+				pol.meta = v[1] == 'n';
+			else
+				rc = cli_usage("--meta: on or off, not '%s'", v);
+		}
 		else if (!strcmp(a, "--ike-port") || !strcmp(a, "--natt-port")) {
 			if (cli_parse_u32(v, 65535, &port) || !port)
 				rc = cli_usage("%s: a port 1..65535, not '%s'", a, v);
@@ -544,9 +552,9 @@ static int cmd_policy(int argc, char **argv)
 		}
 	}
 	ipsecha_xdp_close(h);
-	printf("%s: esp=%s unknown-spi=%s keepalive=%s ike-port=%u natt-port=%u\n", argv[1],
-	       esp_name(pol.esp_action), act_name(pol.unknown_spi), act_name(pol.keepalive),
-	       pol.ike_port, pol.natt_port);
+	printf("%s: esp=%s unknown-spi=%s keepalive=%s meta=%s ike-port=%u natt-port=%u\n",
+	       argv[1], esp_name(pol.esp_action), act_name(pol.unknown_spi),
+	       act_name(pol.keepalive), pol.meta ? "on" : "off", pol.ike_port, pol.natt_port);
 	return CLI_OK;
 }
 

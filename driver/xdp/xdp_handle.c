@@ -486,6 +486,7 @@ int ipsecha_xdp_policy_get(struct ipsecha_xdp *h, struct ipsecha_xdp_policy *p)
 	p->esp_action = cfg.esp_action;
 	p->unknown_spi = cfg.unknown_spi;
 	p->keepalive = cfg.keepalive;
+	p->meta = cfg.meta;
 	p->ike_port = cfg.ike_port;
 	p->natt_port = cfg.natt_port;
 	return 0;
@@ -513,6 +514,7 @@ int ipsecha_xdp_policy_set(struct ipsecha_xdp *h, const struct ipsecha_xdp_polic
 	cfg.esp_action = p->esp_action;
 	cfg.unknown_spi = p->unknown_spi;
 	cfg.keepalive = p->keepalive;
+	cfg.meta = p->meta;
 	cfg.ike_port = p->ike_port;
 	cfg.natt_port = p->natt_port;
 	idle = sel ^ 1;
@@ -529,6 +531,18 @@ out:
 
 /* ---- counters, info */
 
+/* The program returns XDP_DROP, XDP_PASS or XDP_REDIRECT; the other two
+ * slots stay zero (aborted would be a drop, a transmit a redirect). */
+static unsigned int verdict_of_action(unsigned int action)
+{
+	switch (action) {
+	case XDP_PASS: return IPSECHA_XDP_V_PASS;
+	case XDP_TX:
+	case XDP_REDIRECT: return IPSECHA_XDP_V_REDIRECT;
+	default: return IPSECHA_XDP_V_DROP;
+	}
+}
+
 int ipsecha_xdp_stats(struct ipsecha_xdp *h, struct ipsecha_xdp_stats *st)
 {
 	uint64_t sum[sizeof(struct ipsecha_xdp_counters) / sizeof(uint64_t)];
@@ -539,8 +553,14 @@ int ipsecha_xdp_stats(struct ipsecha_xdp *h, struct ipsecha_xdp_stats *st)
 	err = percpu_sum(h->stats_fd, 0, sizeof(sum) / sizeof(sum[0]), h->ncpus, sum);
 	if (err)
 		return err;
-	memcpy(st->verdict, sum, sizeof(st->verdict));
-	memcpy(st->reason, sum + IPSECHA_XDP_V_COUNT, sizeof(st->reason));
+	memset(st, 0, sizeof(*st));
+	for (unsigned int r = 0; r < IPSECHA_XDP_R_COUNT; r++)
+		for (unsigned int a = 0; a < IPSECHA_XDP_ACTIONS; a++) {
+			uint64_t n = sum[r * IPSECHA_XDP_ACTIONS + a];
+
+			st->reason[r] += n;
+			st->verdict[verdict_of_action(a)] += n;
+		}
 	return 0;
 }
 

@@ -301,6 +301,7 @@ int ipsecha_xdp_attach(const char *ifname, const struct ipsecha_xdp_attach_opts 
 	cfg.esp_action = pol.esp_action;
 	cfg.unknown_spi = pol.unknown_spi;
 	cfg.keepalive = pol.keepalive;
+	cfg.meta = pol.meta;
 	cfg.ike_port = pol.ike_port;
 	cfg.natt_port = pol.natt_port;
 	cfg.mode = (__u8)mode;

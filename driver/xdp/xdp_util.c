@@ -145,7 +145,7 @@ int ipsecha_xdp__policy_check(const struct ipsecha_xdp_policy *p)
 	if (!p)
 		return -EINVAL;
 	if (p->esp_action > IPSECHA_XDP_ESP_REDIRECT || p->unknown_spi > IPSECHA_XDP_ACT_PASS ||
-	    p->keepalive > IPSECHA_XDP_ACT_PASS)
+	    p->keepalive > IPSECHA_XDP_ACT_PASS || p->meta > 1)
 		return -EINVAL;
 	if (!p->ike_port || !p->natt_port || p->ike_port == p->natt_port)
 		return -EINVAL;

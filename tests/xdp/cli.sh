@@ -8,7 +8,7 @@ BIN=${1:-build/bin}
 NS=ipsx-cli
 IN="nsenter --net=/var/run/netns/$NS"
 X="$IN $BIN/ipsecha xdp"
-TOTAL=24
+TOTAL=26
 pass=0 fail=0
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (network namespaces, XDP)"; echo "xdp-cli: 0 passed, 0 failed, $TOTAL skipped"; exit 0; }
@@ -67,9 +67,12 @@ expect "slot beyond the limit" 1 "slots < 4096" $X sa add ipsx-c0 0x1001 4096 3
 expect "group beyond the limit" 1 "groups < 1024" $X group hold ipsx-c0 1024
 expect "missing SA" 1 "no SA with SPI 0x00002000" $X sa del ipsx-c0 0x2000
 expect "equal IKE and NAT-T ports" 2 "must differ" $X policy ipsx-c0 --natt-port 500
+expect "bad --meta value" 2 "--meta: on or off, not 'yes'" $X policy ipsx-c0 --meta yes
 # Nothing above changed the state: one SA, default policy, nothing held.
-expect "bad requests changed nothing" 0 '"sas":\[\{"spi":4096,"spi_hex":"0x00001000","slot":7,"group":3,"group_state":"active"\}\].*"held_groups":\[\]' \
+expect "bad requests changed nothing" 0 '"meta":false.*"sas":\[\{"spi":4096,"spi_hex":"0x00001000","slot":7,"group":3,"group_state":"active"\}\].*"held_groups":\[\]' \
 	sh -c "$X show ipsx-c0 --json | tr -d ' \n'"
+expect "policy --meta on, shown by show --json" 0 '"keepalive":"pass","meta":true' \
+	sh -c "$X policy ipsx-c0 --meta on >/dev/null && $X show ipsx-c0 --json | tr -d ' \n' && $X policy ipsx-c0 --meta off >/dev/null"
 expect "insufficient privilege" 1 "insufficient privilege.*needs root" \
 	$IN setpriv --reuid=65534 --regid=65534 --clear-groups $BIN/ipsecha xdp show ipsx-c0
 # bpffs not mounted: a private mount namespace with an empty tmpfs over it.

@@ -4,7 +4,8 @@
  * instrumented: its coverage steers the fuzzer toward new header layouts)
  * and, through BPF_PROG_TEST_RUN, through the kernel-verified program on
  * a veth in a private namespace. The two must agree on the action, the
- * reason counter that moved and the metadata of a redirect; a disagreement
+ * reason counter that moved and the metadata of a redirect (the policy's
+ * metadata is on here, so it is checked on every redirect); a disagreement
  * aborts with the frame saved as the crash input. The model itself runs
  * under ASan/UBSan, so it must also never read outside the frame.
  *
@@ -70,6 +71,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 	if (ipsecha_xdp_group_hold(env.h, 2))
 		abort();
+	{
+		struct ipsecha_xdp_policy pol;
+
+		ipsecha_xdp_policy_default(&pol, true);
+		pol.meta = 1;
+		if (ipsecha_xdp_policy_set(env.h, &pol))
+			abort();
+	}
 	have_kernel = 1;
 	return 0;
 }
@@ -85,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(frame, data, size < len ? size : len);
 	ipsecha_xdp_policy_default(&renv.pol, true);
+	renv.pol.meta = 1;
 	/* The model on exactly the input bytes (ASan checks its reads). */
 	{
 		uint8_t *exact = malloc(size ? size : 1);
@@ -119,9 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ipsecha_xdp_reason_name(ref.reason));
 			abort();
 		}
-		if (ref.action == XDP_REDIRECT &&
-		    (o.data_size_out != len + IPSECHA_XDP_META_LEN ||
-		     memcmp(out, &ref.meta, sizeof(ref.meta)))) {
+		if (o.data_size_out != len + (ref.has_meta ? IPSECHA_XDP_META_LEN : 0) ||
+		    (ref.has_meta && memcmp(out, &ref.meta, sizeof(ref.meta)))) {
 			fprintf(stderr, "metadata differs from the model's\n");
 			abort();
 		}

@@ -19,7 +19,7 @@ GWNS=ipsx-gw
 PENS=ipsx-pe
 GW="nsenter --net=/var/run/netns/$GWNS"
 PE="nsenter --net=/var/run/netns/$PENS"
-PER_MODE=12
+PER_MODE=14
 pass=0 fail=0 skip=0
 
 ok() { echo "ok   $*"; pass=$((pass + 1)); }
@@ -112,7 +112,7 @@ for mode in native generic; do
 	f=$(echo "$log" | grep -c '^FAIL')
 	pass=$((pass + p)) fail=$((fail + f))
 	[ $rc -ne 0 ] && [ "$f" -eq 0 ] && bad "[$mode] test_xdp_live exited $rc"
-	[ $((p + f)) -lt 5 ] && bad "[$mode] test_xdp_live ran $((p + f)) of 5 scenarios"
+	[ $((p + f)) -lt 7 ] && bad "[$mode] test_xdp_live ran $((p + f)) of 7 scenarios"
 
 	# The CLI's counters are the library's: compare with the live test's totals.
 	tot=$(echo "$log" | sed -n 's/^TOTAL //p')

@@ -50,6 +50,7 @@ static void esp(const uint8_t *f, size_t at, int encap, int ipv, const struct re
 		return;
 	}
 	fixed(r, IPSECHA_XDP_R_ESP_REDIRECT, XDP_REDIRECT);
+	r->has_meta = env->pol.meta;
 	r->meta.magic = IPSECHA_XDP_META_MAGIC;
 	r->meta.slot = slot;
 	r->meta.group = group;

@@ -23,7 +23,8 @@ struct ref_env {
 struct ref_result {
 	int action;              /* XDP_PASS / XDP_DROP / XDP_REDIRECT */
 	unsigned int reason;     /* enum ipsecha_xdp_reason */
-	struct ipsecha_xdp_meta meta;   /* valid when action == XDP_REDIRECT */
+	struct ipsecha_xdp_meta meta;   /* valid when action == XDP_REDIRECT ... */
+	int has_meta;                   /* ... and written in front (policy meta) */
 };
 
 void ref_classify(const uint8_t *f, size_t len, const struct ref_env *env, struct ref_result *r);

@@ -3,10 +3,12 @@
  *
  *  1. fixture table: every case of docs/xdp.md, malformed frames included;
  *     each row checks the XDP action, the reason and verdict counters (and
- *     that nothing else moved), the per-group hold counter, the metadata
- *     of a redirect, and — run again as a live frame — that a redirected
- *     frame arrives intact on the AF_XDP socket of queue 0 and that no
- *     other frame does;
+ *     that nothing else moved), the per-group hold counter, that no
+ *     metadata is written by default, and — run again as a live frame —
+ *     that a redirected frame arrives intact on the AF_XDP socket of queue
+ *     0 and that no other frame does; a redirected row runs once more with
+ *     the policy's metadata on, which must then be in front of the frame,
+ *     in the test run and on the socket;
  *  2. differential: random and mutated frames through the program and the
  *     independent reference model (refmodel.c) under several policies;
  *  3. races: SA and group updates through the loader library while a
@@ -257,8 +259,8 @@ enum payload {
 	PL_NONE, PL_ESP, PL_IKE, PL_NATT_IKE, PL_KEEPALIVE, PL_BYTES,
 };
 enum policy_variant {
-	POL_DEFAULT,            /* redirect, unknown drop, keepalive pass, 500/4500 */
-	POL_KEEPALIVE_DROP, POL_UNKNOWN_PASS, POL_ESP_PASS, POL_PORTS,
+	POL_DEFAULT,            /* redirect, unknown drop, keepalive pass, no meta, 500/4500 */
+	POL_KEEPALIVE_DROP, POL_UNKNOWN_PASS, POL_ESP_PASS, POL_PORTS, POL_META,
 };
 
 struct row {
@@ -519,8 +521,21 @@ static void policy_of(enum policy_variant v, struct ipsecha_xdp_policy *p)
 	case POL_UNKNOWN_PASS: p->unknown_spi = IPSECHA_XDP_ACT_PASS; break;
 	case POL_ESP_PASS: p->esp_action = IPSECHA_XDP_ESP_PASS; break;
 	case POL_PORTS: p->ike_port = 1500; p->natt_port = 14500; break;
+	case POL_META: p->meta = 1; break;
 	default: break;
 	}
+}
+
+/* Metadata on or off, the rest of the live policy kept. */
+static int set_meta(int on)
+{
+	struct ipsecha_xdp_policy p;
+	int err = ipsecha_xdp_policy_get(env.h, &p);
+
+	if (err)
+		return err;
+	p.meta = (uint8_t)!!on;
+	return ipsecha_xdp_policy_set(env.h, &p);
 }
 
 static size_t build_row(const struct row *w, uint8_t *frame)
@@ -606,20 +621,9 @@ static void run_row(const struct row *w)
 	ipsecha_xdp_group_drops(env.h, 2, &gd1);
 	CHECK(gd1 - gd0 == (w->reason == IPSECHA_XDP_R_ESP_HOLD ? 1u : 0u),
 	      "group 2 hold drops moved by %llu", (unsigned long long)(gd1 - gd0));
-	if (w->action == XDP_REDIRECT) {
-		CHECK(r.has_meta, "no metadata in front of the redirected frame");
-		CHECK(r.meta.magic == IPSECHA_XDP_META_MAGIC, "meta magic %#x", r.meta.magic);
-		CHECK(r.meta.slot == ref.meta.slot && r.meta.group == ref.meta.group,
-		      "meta slot/group %u/%u, want %u/%u", r.meta.slot, r.meta.group,
-		      ref.meta.slot, ref.meta.group);
-		CHECK(r.meta.esp_off == w->esp_off && ref.meta.esp_off == w->esp_off,
-		      "meta esp_off %u (model %u), want %u", r.meta.esp_off, ref.meta.esp_off,
-		      w->esp_off);
-		CHECK(r.meta.encap == w->encap && r.meta.ip_version == (w->f.l3 == 6 ? 6 : 4),
-		      "meta encap %u ip %u", r.meta.encap, r.meta.ip_version);
-	} else {
-		CHECK(!r.has_meta, "metadata written for a frame not redirected");
-	}
+	/* Metadata is off by default: nothing written in front, redirect or
+	 * not (pre-existing metadata is left as it was). */
+	CHECK(!r.has_meta, "metadata written without the policy asking for it");
 
 	/* Live: the kernel carries out the verdict. Only frames without
 	 * pre-existing metadata (the live path takes none). */
@@ -632,12 +636,9 @@ static void run_row(const struct row *w)
 			       &glen, &meta);
 		if (w->action == XDP_REDIRECT) {
 			CHECK(n == 1, "redirected frame not on the AF_XDP socket");
-			if (n == 1) {
+			if (n == 1)
 				CHECK(glen == len && !memcmp(got, frame, len),
 				      "frame changed on the way (%zu bytes, sent %zu)", glen, len);
-				CHECK(!memcmp(&meta, &r.meta, sizeof(meta)),
-				      "socket metadata differs from the test run's");
-			}
 		} else {
 			CHECK(n == 0, "a frame with verdict %d reached the socket", w->action);
 		}
@@ -646,6 +647,41 @@ static void run_row(const struct row *w)
 		      "an extra frame on the socket");
 	} else {
 		/* The redirect target is still checked: the socket of queue 0. */
+	}
+
+	/* The same redirect with the policy's metadata on: the slot and
+	 * group of the SA and where its ESP header is, in the test run and
+	 * in front of the frame on the socket. */
+	if (w->action == XDP_REDIRECT) {
+		renv.pol.meta = 1;
+		ref_classify(frame, len, &renv, &ref);
+		CHECK(ref.has_meta, "reference model: no metadata with meta on");
+		CHECK(set_meta(1) == 0, "policy meta on");
+		CHECK(stats(&s1) == 0, "stats");
+		err = run_frame(frame, len, w->metalen, &r);
+		CHECK(err == 0 && r.action == XDP_REDIRECT, "meta on: action %d", r.action);
+		CHECK(stats(&s2) == 0, "stats");
+		CHECK(counters_moved(&s1, &s2, w->action, w->reason, 1, why, sizeof(why)),
+		      "meta on: %s", why);
+		CHECK(r.has_meta, "no metadata in front of the redirected frame");
+		CHECK(r.meta.magic == IPSECHA_XDP_META_MAGIC, "meta magic %#x", r.meta.magic);
+		CHECK(r.meta.slot == ref.meta.slot && r.meta.group == ref.meta.group,
+		      "meta slot/group %u/%u, want %u/%u", r.meta.slot, r.meta.group,
+		      ref.meta.slot, ref.meta.group);
+		CHECK(r.meta.esp_off == w->esp_off && ref.meta.esp_off == w->esp_off,
+		      "meta esp_off %u (model %u), want %u", r.meta.esp_off, ref.meta.esp_off,
+		      w->esp_off);
+		CHECK(r.meta.encap == w->encap && r.meta.ip_version == (w->f.l3 == 6 ? 6 : 4),
+		      "meta encap %u ip %u", r.meta.encap, r.meta.ip_version);
+		if (w->metalen == 0) {
+			CHECK(run_live(frame, len) == 0, "live run: %s", strerror(errno));
+			n = xskrx_recv(env.xsk, 1000, got, sizeof(got), &glen, &meta);
+			CHECK(n == 1 && glen == len && !memcmp(got, frame, len),
+			      "meta on: redirected frame not on the socket, or changed");
+			CHECK(n == 1 && !memcmp(&meta, &r.meta, sizeof(meta)),
+			      "socket metadata differs from the test run's");
+		}
+		CHECK(set_meta(0) == 0, "policy meta off");
 	}
 
 	if (w->no_xsk)
@@ -753,7 +789,7 @@ static size_t random_frame(uint8_t *frame, const struct ipsecha_xdp_policy *pol)
 static void differential(unsigned int frames_per_policy)
 {
 	static const enum policy_variant pols[] = { POL_DEFAULT, POL_ESP_PASS, POL_UNKNOWN_PASS,
-						    POL_KEEPALIVE_DROP, POL_PORTS };
+						    POL_KEEPALIVE_DROP, POL_PORTS, POL_META };
 	uint64_t seed = 0x1b5ec4a5eedull;
 	const char *s = getenv("IPSX_SEED");
 
@@ -788,8 +824,8 @@ static void differential(unsigned int frames_per_policy)
 			}
 			if (r.action != ref.action ||
 			    !counters_moved(&a, &b, ref.action, ref.reason, 1, why, sizeof(why)) ||
-			    (ref.action == XDP_REDIRECT &&
-			     (!r.has_meta || memcmp(&r.meta, &ref.meta, sizeof(ref.meta))))) {
+			    r.has_meta != ref.has_meta ||
+			    (ref.has_meta && memcmp(&r.meta, &ref.meta, sizeof(ref.meta)))) {
 				ok = 0;
 				mismatches++;
 				printf("    frame %u (%zu bytes): program %d, model %d/%s %s\n      ",
@@ -854,10 +890,9 @@ static int race_apply(size_t k)
 	case 4: return ipsecha_xdp_sa_add(env.h, RACE_SPI, 300, RACE_GROUP_B, IPSECHA_XDP_SA_REPLACE);
 	case 5: return ipsecha_xdp_group_release(env.h, RACE_GROUP_B);
 	case 6:
-		ipsecha_xdp_policy_default(&pol, false);
-		return ipsecha_xdp_policy_set(env.h, &pol);
-	case 7:
-		ipsecha_xdp_policy_default(&pol, true);
+	case 7:         /* metadata stays on: it names the slot each frame got */
+		ipsecha_xdp_policy_default(&pol, k == 7);
+		pol.meta = 1;
 		return ipsecha_xdp_policy_set(env.h, &pol);
 	case 8: return ipsecha_xdp_sa_del(env.h, RACE_SPI);
 	case 9: return ipsecha_xdp_sa_add(env.h, RACE_SPI, 100, RACE_GROUP_A, 0);
@@ -919,6 +954,7 @@ static void race_test(unsigned int rounds)
 	frame_esp_bytes(pl, sizeof(pl), RACE_SPI, 1);
 	len = frame_build(&f, frame, sizeof(frame));
 	CHECK(ipsecha_xdp_sa_add(env.h, RACE_SPI, 100, RACE_GROUP_A, 0) == 0, "race SA");
+	CHECK(set_meta(1) == 0, "policy meta on (each frame names its slot)");
 	CHECK(ipsecha_xdp_group_hold(env.h, RACE_GROUP_B) == 0, "race hold B");
 	CHECK(stats(&s0) == 0, "stats");
 	atomic_store(&race_version, 0);
@@ -1073,6 +1109,7 @@ static void collisions(void)
 	int ok = 1;
 
 	CHECK(live_config(&cfg) == 0, "config");
+	CHECK(set_meta(1) == 0, "policy meta on (esp_slot reads the slot from it)");
 	colliding(home_bucket(0x0e000000u), c, W + 1);
 	for (int k = 0; k < W; k++)
 		CHECK(ipsecha_xdp_sa_add(env.h, c[k], 200 + (uint32_t)k, 7, 0) == 0, "add %d", k);
@@ -1110,6 +1147,7 @@ static void collisions(void)
 		CHECK(esp_slot(wrap[k]) == 400 + k, "wrapped probe %d: slot %d", k, esp_slot(wrap[k]));
 	for (int k = 0; k < W; k++)
 		ipsecha_xdp_sa_del(env.h, wrap[k]);
+	CHECK(set_meta(0) == 0, "policy meta off");
 	result("SA table: a probe window wrapping past the last bucket", ok);
 }
 
@@ -1165,7 +1203,7 @@ int main(int argc, char **argv)
 		return write_corpus(argv[2]);
 	if (why) {
 		printf("SKIP all: %s\n", why);
-		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 11);
+		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 12);
 		return 0;
 	}
 	/* Native mode: in generic mode a live frame the program passes is

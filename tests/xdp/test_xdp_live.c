@@ -11,8 +11,10 @@
  *            UDP sockets on 500 and 4500
  *
  * Scenarios (one result line each): IKE reaches the UDP sockets; known-SPI
- * ESP in all four forms arrives intact on the AF_XDP socket with the right
- * metadata; unknown SPI is dropped; HOLD under a steady stream drops exactly
+ * ESP in all four forms arrives intact on the AF_XDP socket, once without
+ * metadata (the default: the consumer maps the SPI to its slot through the
+ * library's lock-free SA lookup) and once with the policy's metadata, which
+ * must name the right slot and group; unknown SPI is dropped; HOLD under a steady stream drops exactly
  * that group's ESP and release restores it; library updates racing a
  * steady stream never mis-steer a packet. Every scenario also checks the
  * program's counters against the packets sent. */
@@ -306,19 +308,35 @@ struct esp_rx {
 	int v6, encap;
 };
 
+/* m: the metadata in front of the frame, or NULL when the policy writes
+ * none; then the ESP header is found the way a consumer would: the sender's
+ * kernel sockets add neither IPv4 options nor IPv6 extension headers. */
 static int parse_rx(const uint8_t *f, size_t len, const struct ipsecha_xdp_meta *m,
 		    struct esp_rx *r, size_t *esp_len)
 {
-	size_t off = m->esp_off, n;
+	size_t off, n;
 	unsigned int et;
 
 	memset(r, 0, sizeof(*r));
-	r->meta = *m;
-	if (len < 14 || m->magic != IPSECHA_XDP_META_MAGIC || off + 8 > len)
+	if (len < 14)
 		return -1;
 	et = (unsigned int)f[12] << 8 | f[13];
 	r->v6 = et == 0x86dd;
-	r->encap = m->encap;
+	if (len < (r->v6 ? 14u + 40 : 14u + 20))
+		return -1;
+	if (m) {
+		r->meta = *m;
+		if (m->magic != IPSECHA_XDP_META_MAGIC)
+			return -1;
+		off = m->esp_off;
+		r->encap = m->encap;
+	} else {
+		r->encap = (r->v6 ? f[20] : f[23]) == IPPROTO_UDP;
+		off = (r->v6 ? 54u : 34u) + (r->encap ? 8u : 0u);
+		r->meta.ip_version = r->v6 ? 6 : 4;
+	}
+	if (off + 8 > len)
+		return -1;
 	r->spi = (uint32_t)f[off] << 24 | (uint32_t)f[off + 1] << 16 | (uint32_t)f[off + 2] << 8 |
 		 f[off + 3];
 	r->seq = (uint32_t)f[off + 4] << 24 | (uint32_t)f[off + 5] << 16 |
@@ -337,8 +355,8 @@ static int parse_rx(const uint8_t *f, size_t len, const struct ipsecha_xdp_meta 
 
 		frame_esp_bytes(want, *esp_len, r->spi, r->seq);
 		r->intact = *esp_len >= 8 && !memcmp(want, f + off, *esp_len) &&
-			    m->ip_version == (r->v6 ? 6 : 4) &&
-			    (off == (r->v6 ? 54u : 34u) + (m->encap ? 8u : 0u));
+			    r->meta.ip_version == (r->v6 ? 6 : 4) &&
+			    (off == (r->v6 ? 54u : 34u) + (r->encap ? 8u : 0u));
 	}
 	return 0;
 }
@@ -433,7 +451,7 @@ static void scenario_ike(void)
 
 /* ---- scenario 2: ESP to the AF_XDP socket; unknown SPI dropped */
 
-static void scenario_esp(void)
+static void scenario_esp(int meta_on)
 {
 	enum { N = 100 };
 	static const struct { enum kind k; int v6; uint32_t spi, slot, group; } forms[] = {
@@ -470,14 +488,19 @@ static void scenario_esp(void)
 		if (k <= 0)
 			break;
 		ntot++;
-		if (parse_rx(b, len, &m, &r, &elen)) {
+		if (parse_rx(b, len, meta_on ? &m : NULL, &r, &elen)) {
 			bad++;
 			continue;
 		}
 		for (size_t f = 0; f < 4; f++)
 			if (r.spi == forms[f].spi) {
+				uint32_t slot = m.slot, group = m.group;
+
+				/* Without metadata, the consumer's lookup. */
+				if (!meta_on && ipsecha_xdp_sa_get(h, r.spi, &slot, &group))
+					slot = group = UINT32_MAX;
 				if (r.v6 != forms[f].v6 || r.encap != (forms[f].k == K_ESP_UDP) ||
-				    m.slot != forms[f].slot || m.group != forms[f].group ||
+				    slot != forms[f].slot || group != forms[f].group ||
 				    !r.intact || r.seq != got[f] || elen != 16 + (r.seq % 64) * 4)
 					bad++;
 				got[f]++;
@@ -508,11 +531,14 @@ next:;
 	      "counters esp_redirect %llu esp_unknown_spi %llu (sent %u/%u), socket got %u",
 	      (unsigned long long)DELTA(s0, s1, ESP_REDIRECT),
 	      (unsigned long long)DELTA(s0, s1, ESP_UNKNOWN), 4 * N, 2 * N, ntot);
-	result("known-SPI ESP (IPv4/IPv6, protocol 50 and UDP 4500) arrives intact on the AF_XDP "
-	       "socket with its slot/group", ok);
+	result(meta_on ? "known-SPI ESP (IPv4/IPv6, protocol 50 and UDP 4500) arrives intact on "
+			 "the AF_XDP socket, its slot/group in the metadata (policy meta on)"
+		       : "known-SPI ESP (IPv4/IPv6, protocol 50 and UDP 4500) arrives intact on "
+			 "the AF_XDP socket; no metadata, the SA lookup gives its slot/group", ok);
 	ok = 1;
 	CHECK(stray == 0 && DELTA(s0, s1, ESP_UNKNOWN) == 2 * N, "unknown SPI");
-	result("unknown-SPI ESP is dropped and counted", ok);
+	result(meta_on ? "unknown-SPI ESP is dropped and counted (policy meta on)"
+		       : "unknown-SPI ESP is dropped and counted", ok);
 }
 
 /* ---- streams with state changes: every packet's fate checked */
@@ -839,10 +865,9 @@ static int race_apply(size_t step)
 	case 4: return ipsecha_xdp_sa_add(h, RACE_SPI, 300, 42, IPSECHA_XDP_SA_REPLACE);
 	case 5: return ipsecha_xdp_group_release(h, 42);
 	case 6:
-		ipsecha_xdp_policy_default(&pol, false);
-		return ipsecha_xdp_policy_set(h, &pol);
-	case 7:
-		ipsecha_xdp_policy_default(&pol, true);
+	case 7:         /* metadata stays on: it names the slot each packet got */
+		ipsecha_xdp_policy_default(&pol, (step + 1) % 11 == 7);
+		pol.meta = 1;
 		return ipsecha_xdp_policy_set(h, &pol);
 	case 8: return ipsecha_xdp_sa_del(h, RACE_SPI);
 	case 9: return ipsecha_xdp_sa_add(h, RACE_SPI, 100, 40, 0);
@@ -923,7 +948,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	scenario_ike();
-	scenario_esp();
+	scenario_esp(0);
+	/* The stream scenarios check the slot each packet was steered with:
+	 * metadata on from here. */
+	{
+		struct ipsecha_xdp_policy pol;
+
+		err = ipsecha_xdp_policy_get(h, &pol);
+		pol.meta = 1;
+		if (err || (err = ipsecha_xdp_policy_set(h, &pol))) {
+			printf("FAIL [%s] policy meta on: %s\n", mode, ipsecha_xdp_strerror(err));
+			return 1;
+		}
+	}
+	scenario_esp(1);
 	scenario_hold();
 	scenario_race();
 	ipsecha_xdp_xsk_clear(h, 0);

@@ -3,6 +3,7 @@
  * options-struct compatibility, names, pin paths, policies, ABI layout.
  * Runs unprivileged and under ASan/UBSan. Table-driven; one line per case. */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,9 +28,11 @@ _Static_assert(offsetof(struct ipsecha_xdp_sa, spi) == 0, "SPI first");
 _Static_assert(sizeof(struct ipsecha_xdp_meta) == IPSECHA_XDP_META_LEN, "meta length");
 _Static_assert(IPSECHA_XDP_META_LEN % 4 == 0 && IPSECHA_XDP_META_LEN <= 32,
 	       "XDP metadata: multiple of 4, at most 32 bytes");
-_Static_assert(sizeof(struct ipsecha_xdp_config) == 36, "config layout");
+_Static_assert(sizeof(struct ipsecha_xdp_config) == 40, "config layout");
+_Static_assert(offsetof(struct ipsecha_xdp_config, meta) == 36, "config: meta after sa_shift");
 _Static_assert(sizeof(struct ipsecha_xdp_counters) ==
-	       8 * (IPSECHA_XDP_V_COUNT + IPSECHA_XDP_R_COUNT), "counters are u64s");
+	       8 * IPSECHA_XDP_R_COUNT * IPSECHA_XDP_ACTIONS, "counters are u64s");
+_Static_assert(XDP_REDIRECT == IPSECHA_XDP_ACTIONS - 1, "an action slot for every XDP action");
 _Static_assert(IPSECHA_XDP_MAX_GROUPS <= 65536 && IPSECHA_XDP_MAX_SLOTS <= 65536,
 	       "ids fit the SA value's 16-bit fields");
 
@@ -208,15 +211,17 @@ static void null_handle(void)
 static void policies(void)
 {
 	static const struct { const char *name; struct ipsecha_xdp_policy p; int err; } t[] = {
-		{ "default", { 1, 0, 1, 500, 4500 }, 0 },
-		{ "esp pass, unknown pass, keepalive drop", { 0, 1, 0, 500, 4500 }, 0 },
-		{ "custom ports", { 1, 0, 1, 1500, 14500 }, 0 },
-		{ "esp_action 2", { 2, 0, 1, 500, 4500 }, -EINVAL },
-		{ "unknown_spi 2", { 1, 2, 1, 500, 4500 }, -EINVAL },
-		{ "keepalive 2", { 1, 0, 2, 500, 4500 }, -EINVAL },
-		{ "ike port 0", { 1, 0, 1, 0, 4500 }, -EINVAL },
-		{ "nat-t port 0", { 1, 0, 1, 500, 0 }, -EINVAL },
-		{ "equal ports", { 1, 0, 1, 4500, 4500 }, -EINVAL },
+		{ "default", { 1, 0, 1, 500, 4500, 0 }, 0 },
+		{ "esp pass, unknown pass, keepalive drop", { 0, 1, 0, 500, 4500, 0 }, 0 },
+		{ "custom ports", { 1, 0, 1, 1500, 14500, 0 }, 0 },
+		{ "esp_action 2", { 2, 0, 1, 500, 4500, 0 }, -EINVAL },
+		{ "unknown_spi 2", { 1, 2, 1, 500, 4500, 0 }, -EINVAL },
+		{ "keepalive 2", { 1, 0, 2, 500, 4500, 0 }, -EINVAL },
+		{ "ike port 0", { 1, 0, 1, 0, 4500, 0 }, -EINVAL },
+		{ "nat-t port 0", { 1, 0, 1, 500, 0, 0 }, -EINVAL },
+		{ "equal ports", { 1, 0, 1, 4500, 4500, 0 }, -EINVAL },
+		{ "metadata on", { 1, 0, 1, 500, 4500, 1 }, 0 },
+		{ "meta 2", { 1, 0, 1, 500, 4500, 2 }, -EINVAL },
 	};
 	struct ipsecha_xdp_policy d;
 	int ok = ipsecha_xdp__policy_check(NULL) == -EINVAL;
@@ -228,11 +233,13 @@ static void policies(void)
 		}
 	ipsecha_xdp_policy_default(&d, false);
 	ok &= d.esp_action == IPSECHA_XDP_ESP_PASS && d.unknown_spi == IPSECHA_XDP_ACT_DROP &&
-	      d.keepalive == IPSECHA_XDP_ACT_PASS && d.ike_port == 500 && d.natt_port == 4500;
+	      d.keepalive == IPSECHA_XDP_ACT_PASS && d.ike_port == 500 && d.natt_port == 4500 &&
+	      d.meta == 0;
 	ipsecha_xdp_policy_default(&d, true);
 	ok &= d.esp_action == IPSECHA_XDP_ESP_REDIRECT;
 	ipsecha_xdp_policy_default(NULL, true);
-	expect("policy validation table and defaults (RFC 7296 port 500, RFC 3948 port 4500)", ok);
+	expect("policy validation table and defaults (RFC 7296 port 500, RFC 3948 port 4500, "
+	       "no metadata)", ok);
 }
 
 static void bpffs(void)

@@ -440,7 +440,9 @@ static __always_inline __u32 steer_esp(struct xdp_md *ctx, const struct ipsecha_
 	*action = bpf_redirect_map(&ipsecha_xsks, ctx->rx_queue_index, XDP_DROP);
 	if (*action != XDP_REDIRECT)
 		return IPSECHA_XDP_R_ESP_NO_XSK;
-	if (write_meta(ctx, esp, v.sa.slot, group)) {
+	/* Metadata only on request: bpf_xdp_adjust_meta is a helper call,
+	 * and a consumer that looks the SPI up itself does not need it. */
+	if (cfg->meta && write_meta(ctx, esp, v.sa.slot, group)) {
 		*action = XDP_DROP;
 		return IPSECHA_XDP_R_ESP_NO_META;
 	}
@@ -479,7 +481,7 @@ int ipsecha_steer(struct xdp_md *ctx)
 	const struct ipsecha_xdp_config *cfg;
 	struct ipsecha_xdp_counters *st;
 	struct esp_ref esp = {};
-	__u32 zero = 0, *sel, reason, action, v;
+	__u32 zero = 0, *sel, reason, action, idx;
 
 	sel = bpf_map_lookup_elem(&ipsecha_cfgsel, &zero);
 	if (!sel)
@@ -496,13 +498,11 @@ int ipsecha_steer(struct xdp_md *ctx)
 	else
 		action = action_of(reason, cfg);
 
+	/* One counter per (reason, action): a single increment per frame. */
 	st = bpf_map_lookup_elem(&ipsecha_stats, &zero);
-	if (st && reason < IPSECHA_XDP_R_COUNT) {
-		v = action == XDP_REDIRECT ? IPSECHA_XDP_V_REDIRECT :
-		    action == XDP_PASS ? IPSECHA_XDP_V_PASS : IPSECHA_XDP_V_DROP;
-		st->verdict[v] += 1;
-		st->reason[reason] += 1;
-	}
+	idx = reason * IPSECHA_XDP_ACTIONS + action;
+	if (st && idx < IPSECHA_XDP_R_COUNT * IPSECHA_XDP_ACTIONS)
+		(&st->frames[0][0])[idx] += 1;
 	return action;
 }
 

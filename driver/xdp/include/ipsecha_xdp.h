@@ -61,6 +61,11 @@ struct ipsecha_xdp_policy {
 	uint8_t keepalive;     /* enum ipsecha_xdp_action */
 	uint16_t ike_port;     /* non-zero, != natt_port */
 	uint16_t natt_port;
+	uint8_t meta;          /* 1: struct ipsecha_xdp_meta before each redirected
+				* frame (one more helper call per frame); 0: the
+				* consumer looks the SPI up itself (default). Last,
+				* so positional initialisers of the older fields
+				* still compile to the same policy. */
 };
 
 /* Options structs (libbpf style): zero-initialise, set .sz to the size the
@@ -103,6 +108,9 @@ int ipsecha_xdp_open(const char *ifname, const struct ipsecha_xdp_open_opts *opt
 void ipsecha_xdp_close(struct ipsecha_xdp *h);   /* NULL-safe */
 
 /* SAs: SPI (host order, as in IKE payloads) -> card slot and group.
+ * ipsecha_xdp_sa_get() reads the mmap()ed table without a lock or a
+ * syscall (one 64-bit load per bucket), so an AF_XDP consumer can map a
+ * redirected frame's SPI to its slot at data-path speed.
  * RFC 4303 §2.1: SPIs 0..255 are reserved and never valid here. Without
  * IPSECHA_XDP_SA_REPLACE an existing SPI is -EEXIST; with it, the entry is
  * swapped atomically (a frame sees the old or the new mapping). -ENOSPC:
@@ -139,7 +147,8 @@ int ipsecha_xdp_sync(struct ipsecha_xdp *h);
 int ipsecha_xdp_policy_get(struct ipsecha_xdp *h, struct ipsecha_xdp_policy *p);
 int ipsecha_xdp_policy_set(struct ipsecha_xdp *h, const struct ipsecha_xdp_policy *p);
 /* The default policy: ESP to the card's socket if esp_redirect, else to the
- * stack; unknown SPI dropped; keepalives passed; ports 500 and 4500. */
+ * stack; unknown SPI dropped; keepalives passed; no metadata; ports 500 and
+ * 4500. */
 void ipsecha_xdp_policy_default(struct ipsecha_xdp_policy *p, bool esp_redirect);
 
 /* Counters, summed over CPUs. */

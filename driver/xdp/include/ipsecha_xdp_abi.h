@@ -11,7 +11,7 @@
 
 #include <linux/types.h>
 
-#define IPSECHA_XDP_ABI_VERSION 1
+#define IPSECHA_XDP_ABI_VERSION 2
 
 /* Map sizes fixed at build time. The SA map's size and the group count are
  * set by the loader before load (attach options). */
@@ -104,6 +104,8 @@ struct ipsecha_xdp_config {
 	__u32 max_sas;           /* SAs the table is sized for */
 	__u32 sa_buckets;        /* entries of the SA table, a power of two */
 	__u32 sa_shift;          /* 32 - log2(sa_buckets), for the hash */
+	__u8  meta;              /* 1: write struct ipsecha_xdp_meta before a redirect */
+	__u8  reserved[3];       /* zero */
 };
 
 /* SA table: SPI -> {slot, group}, an open-addressing hash table in an
@@ -130,16 +132,23 @@ static inline __u32 ipsecha_xdp_sa_hash(__u32 spi_wire, __u32 shift)
 	return (__u32)(spi_wire * 0x9e3779b1u) >> shift;
 }
 
-/* Value of the per-CPU stats array (one entry). */
+/* Value of the per-CPU stats array (one entry): frames by reason and by
+ * the XDP action returned (XDP_DROP, XDP_PASS, XDP_REDIRECT; the program
+ * returns no other). One increment per frame, at an index the program
+ * has in registers anyway; the library sums the verdict and reason
+ * counters from it (ipsecha_xdp_stats). */
+#define IPSECHA_XDP_ACTIONS 5            /* XDP_ABORTED .. XDP_REDIRECT */
 struct ipsecha_xdp_counters {
-	__u64 verdict[IPSECHA_XDP_V_COUNT];
-	__u64 reason[IPSECHA_XDP_R_COUNT];
+	__u64 frames[IPSECHA_XDP_R_COUNT][IPSECHA_XDP_ACTIONS];
 };
 
 /* Metadata the program writes in front of a redirected frame (XDP
- * data_meta), so the card's data path learns the slot without a second
- * lookup: an AF_XDP consumer finds it in the IPSECHA_XDP_META_LEN bytes
- * before the frame's address. All fields host order. */
+ * data_meta) when the policy asks for it (meta = 1; off by default, it
+ * costs a helper call per frame): the slot and group the program decided
+ * on and where the ESP header is, so a consumer needs neither a parser nor
+ * an SA lookup. An AF_XDP consumer finds it in the IPSECHA_XDP_META_LEN
+ * bytes before the frame's address. Without it, whatever the driver left
+ * there is not ours. All fields host order. */
 #define IPSECHA_XDP_META_MAGIC 0x49505358u  /* "IPSX" */
 struct ipsecha_xdp_meta {
 	__u32 magic;             /* IPSECHA_XDP_META_MAGIC */
