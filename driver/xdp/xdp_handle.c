@@ -257,10 +257,12 @@ static int is_live(uint64_t raw, uint32_t spi)
 	return v.sa.spi != 0 && (!spi || v.sa.spi == spi);
 }
 
-/* Probe like the program does. Returns 1 and *at if the SPI is there;
- * else 0 and *free_at = the first reusable bucket (tombstone or empty) of
- * the window, or SIZE_MAX if the window is full. */
-static int sa_find(const struct ipsecha_xdp *h, uint32_t spi_wire, size_t *at, size_t *free_at)
+/* Probe like the program does. Returns 1, *at and the entry as loaded
+ * (*val: one load, so a reader racing a writer gets a whole entry of this
+ * SPI) if the SPI is there; else 0 and *free_at = the first reusable bucket
+ * (tombstone or empty) of the window, or SIZE_MAX if the window is full. */
+static int sa_find(const struct ipsecha_xdp *h, uint32_t spi_wire, size_t *at, size_t *free_at,
+		   union sa_entry *val)
 {
 	uint32_t home = ipsecha_xdp_sa_hash(spi_wire, h->limits.sa_shift);
 
@@ -271,6 +273,8 @@ static int sa_find(const struct ipsecha_xdp *h, uint32_t spi_wire, size_t *at, s
 
 		if (is_live(raw, spi_wire)) {
 			*at = idx;
+			if (val)
+				val->raw = raw;
 			return 1;
 		}
 		if (!is_live(raw, 0) && *free_at == SIZE_MAX)
@@ -302,7 +306,7 @@ int ipsecha_xdp_sa_add(struct ipsecha_xdp *h, uint32_t spi, uint32_t slot, uint3
 	err = writer_lock(h);
 	if (err)
 		return err;
-	if (sa_find(h, key, &at, &free_at)) {
+	if (sa_find(h, key, &at, &free_at, NULL)) {
 		if (flags & IPSECHA_XDP_SA_REPLACE)
 			sa_store(h, at, key, (uint16_t)slot, (uint16_t)group);
 		else
@@ -328,7 +332,7 @@ int ipsecha_xdp_sa_del(struct ipsecha_xdp *h, uint32_t spi)
 		return err;
 	/* A tombstone, not an empty bucket: SPIs stored past this one in
 	 * their probe window must stay reachable. */
-	if (sa_find(h, htonl(spi), &at, &free_at))
+	if (sa_find(h, htonl(spi), &at, &free_at, NULL))
 		sa_store(h, at, 0, IPSECHA_XDP_SA_TOMB, IPSECHA_XDP_SA_TOMB);
 	else
 		err = -ENOENT;
@@ -336,18 +340,21 @@ int ipsecha_xdp_sa_del(struct ipsecha_xdp *h, uint32_t spi)
 	return err;
 }
 
+/* Lock-free: safe against a concurrent writer in this or another process
+ * (the consumer's data path calls it per frame). */
 int ipsecha_xdp_sa_get(struct ipsecha_xdp *h, uint32_t spi, uint32_t *slot, uint32_t *group)
 {
+	union sa_entry v;
 	size_t at, free_at;
 
 	if (!h || spi < 256)
 		return -EINVAL;
-	if (!sa_find(h, htonl(spi), &at, &free_at))
+	if (!sa_find(h, htonl(spi), &at, &free_at, &v))
 		return -ENOENT;
 	if (slot)
-		*slot = sa_load(h, at).sa.slot;
+		*slot = v.sa.slot;
 	if (group)
-		*group = sa_load(h, at).sa.group;
+		*group = v.sa.group;
 	return 0;
 }
 

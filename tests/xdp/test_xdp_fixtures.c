@@ -936,6 +936,33 @@ static void *race_churn(void *arg)
 	return NULL;
 }
 
+/* The consumer's side: lock-free lookups (ipsecha_xdp_sa_get, through the
+ * mmap) while the flipper and the churn write. Every answer must be a whole
+ * entry of the SPI asked for: churn SPI k is always slot 500 + k, group A;
+ * the race SPI one of the script's three mappings. */
+static _Atomic unsigned long lookups, lookup_bad;
+
+static void *race_lookup(void *arg)
+{
+	(void)arg;
+	for (uint32_t i = 0; !atomic_load(&race_stop); i++) {
+		uint32_t k = i % 65, spi = k < 64 ? 0x0b000000u + k : RACE_SPI, slot, group;
+		int err = ipsecha_xdp_sa_get(env.h, spi, &slot, &group), good;
+
+		if (err == -ENOENT)
+			continue;
+		if (k < 64)
+			good = !err && slot == 500 + k && group == RACE_GROUP_A;
+		else
+			good = !err && ((group == RACE_GROUP_A && (slot == 100 || slot == 200)) ||
+					(group == RACE_GROUP_B && slot == 300));
+		atomic_fetch_add(&lookups, 1);
+		if (!good && atomic_fetch_add(&lookup_bad, 1) < 5)
+			printf("    sa_get(%#x): err %d slot %u group %u\n", spi, err, slot, group);
+	}
+	return NULL;
+}
+
 static size_t state_at(uint64_t v)
 {
 	return (size_t)((v / 2) % N_RACE);
@@ -946,7 +973,7 @@ static void race_test(unsigned int rounds)
 	struct ipsecha_xdp_stats s0, s1;
 	uint8_t frame[FRAME_MAX], pl[64];
 	struct frame_spec f = { V4, ESP, .payload = pl, .payload_len = sizeof(pl) };
-	pthread_t flip, churn;
+	pthread_t flip, churn, look;
 	unsigned long frames = 0, bad = 0, fates[3] = { 0, 0, 0 };
 	size_t len;
 	int ok = 1;
@@ -961,6 +988,7 @@ static void race_test(unsigned int rounds)
 	atomic_store(&race_stop, 0);
 	pthread_create(&flip, NULL, race_flipper, &rounds);
 	pthread_create(&churn, NULL, race_churn, NULL);
+	pthread_create(&look, NULL, race_lookup, NULL);
 	while (!atomic_load(&race_stop)) {
 		uint64_t v0 = atomic_load(&race_version), v1;
 		struct run r;
@@ -990,6 +1018,7 @@ static void race_test(unsigned int rounds)
 	}
 	pthread_join(flip, NULL);
 	pthread_join(churn, NULL);
+	pthread_join(look, NULL);
 	CHECK(stats(&s1) == 0, "stats");
 	CHECK(atomic_load(&race_errors) == 0, "%u library calls failed", atomic_load(&race_errors));
 	CHECK(bad == 0, "%lu of %lu frames had a fate no map state allowed", bad, frames);
@@ -1012,6 +1041,13 @@ static void race_test(unsigned int rounds)
 			ipsecha_xdp_sa_del(env.h, 0x0b000000u + i);
 	}
 	result("racing SA/group/policy updates never mis-steer a frame", ok);
+	ok = 1;
+	CHECK(atomic_load(&lookups) > 1000, "only %lu lookups", atomic_load(&lookups));
+	CHECK(atomic_load(&lookup_bad) == 0, "%lu of %lu lock-free lookups returned another SPI's "
+	      "entry", atomic_load(&lookup_bad), atomic_load(&lookups));
+	printf("race: %lu lock-free SA lookups during the updates\n", atomic_load(&lookups));
+	result("lock-free SA lookups (ipsecha_xdp_sa_get) racing writers return whole entries of "
+	       "the SPI asked", ok);
 }
 
 /* ---- the library against the kernel, on the attached interface */
@@ -1203,7 +1239,7 @@ int main(int argc, char **argv)
 		return write_corpus(argv[2]);
 	if (why) {
 		printf("SKIP all: %s\n", why);
-		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 12);
+		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 13);
 		return 0;
 	}
 	/* Native mode: in generic mode a live frame the program passes is
