@@ -225,6 +225,11 @@ static void t_exec(const struct engine *e)
 	CHECK_EQ(id->abi_major, ICA_ABI_MAJOR);
 	CHECK(id->num_sa >= 64 && id->num_group >= 8 && id->window >= 64);
 	CHECK_EQ(id->fw_build_id, 0x1234);
+	/* ABI 2.0: the doorbell page, inside the BAR and clear of every ring. */
+	CHECK_EQ(id->db_off, ICA_DB_OFF);
+	CHECK_EQ(id->db_stride, ICA_DB_STRIDE);
+	CHECK(id->db_off >= id->evring_off + id->ev_entries * sizeof(struct ica_ev) &&
+	      id->db_off + id->num_queues * id->db_stride <= id->qmem_off);
 	report("%s: boot publishes the identity block", e->name);
 
 	c = run((struct ica_cmd){ .op = ICA_OP_IDENTIFY, .tag = 77 });
