@@ -33,6 +33,7 @@ $(XDP_GEN)/$(1).skel.h: $(XDP_BPF_DIR)/$(1).bpf.o
 endef
 $(eval $(call xdp_bpf_rules,ipsecha_xdp,driver/xdp/bpf,ipsecha_xdp_bpf))
 $(eval $(call xdp_bpf_rules,xdp_baseline,bench/xdp,xdp_baseline_bpf))
+$(eval $(call xdp_bpf_rules,xdp_slow,tests/xdp,xdp_slow_bpf))
 
 $(XDP_LIB_OBJS): CPPFLAGS += $(XDP_INC)
 $(O)/obj/driver/xdp/xdp_loader.o: $(XDP_GEN)/ipsecha_xdp.skel.h
@@ -45,6 +46,7 @@ XDP_TEST_COMMON := tests/xdp/frames.c tests/xdp/xsk_util.c tests/xdp/refmodel.c 
 XDP_TEST_COMMON_OBJS := $(XDP_TEST_COMMON:%.c=$(O)/obj/%.o)
 XDP_TESTS := test_xdp_unit test_xdp_fixtures test_xdp_live
 $(XDP_TEST_COMMON_OBJS) $(XDP_TESTS:%=$(O)/obj/tests/xdp/%.o): CPPFLAGS += $(XDP_INC) -Itests/xdp
+$(O)/obj/tests/xdp/test_xdp_fixtures.o: $(XDP_GEN)/xdp_slow.skel.h
 $(BIN)/test_xdp_%: $(O)/obj/tests/xdp/test_xdp_%.o $(XDP_TEST_COMMON_OBJS) $(XDP_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lxdp $(XDP_LDLIBS)

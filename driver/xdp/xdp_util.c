@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 const char *const ipsecha_xdp__pins[] = {
 	IPSX_PIN_LINK, IPSX_PIN_PROG, IPSX_PIN_SA, IPSX_PIN_GROUPS, IPSX_PIN_CONFIG,
 	IPSX_PIN_CFGSEL, IPSX_PIN_STATS, IPSX_PIN_GDROPS, IPSX_PIN_XSKS, NULL
@@ -165,11 +167,45 @@ void ipsecha_xdp_policy_default(struct ipsecha_xdp_policy *p, bool esp_redirect)
 }
 
 /* XDP programs run inside RCU read-side sections (softirq, or the test
- * run's rcu_read_lock), and MEMBARRIER_CMD_GLOBAL is synchronize_rcu():
- * when it returns, every run that started before it has finished. */
+ * run's rcu_read_lock), so a synchronize_rcu() is the wait we need: when it
+ * returns, every run that started before it has finished.
+ *
+ * The kernel offers one for exactly this purpose: an update of a map-in-map
+ * from the bpf syscall returns only after "any running non-sleepable BPF
+ * programs" have completed (kernel/bpf/syscall.c, maybe_wait_bpf_programs).
+ * A throw-away outer array with one inner array does it. membarrier(2)'s
+ * MEMBARRIER_CMD_GLOBAL is synchronize_rcu() as well, but refuses kernels
+ * with nohz_full (EINVAL: common on data-plane hosts) and skips the wait
+ * when one CPU is online; it is the fallback if the maps cannot be made. */
+static int grace_period_map_in_map(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, oo);
+	int inner, outer, err = 0;
+	__u32 zero = 0, val;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ipsx_gp_inner", 4, 4, 1, NULL);
+	if (inner < 0)
+		return ipsecha_xdp__errno();
+	oo.inner_map_fd = (__u32)inner;
+	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "ipsx_gp_outer", 4, 4, 1, &oo);
+	if (outer < 0) {
+		err = ipsecha_xdp__errno();
+		close(inner);
+		return err;
+	}
+	val = (__u32)inner;
+	if (bpf_map_update_elem(outer, &zero, &val, BPF_ANY))
+		err = ipsecha_xdp__errno();
+	close(outer);
+	close(inner);
+	return err;
+}
+
 int ipsecha_xdp__grace_period(void)
 {
-	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
-		return ipsecha_xdp__errno();
-	return 0;
+	int err = grace_period_map_in_map();
+
+	if (err && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return 0;
+	return err;
 }

@@ -34,6 +34,7 @@
 #include "ipsecha_xdp.h"
 #include "refmodel.h"
 #include "testenv.h"
+#include "xdp_slow.skel.h"
 #include "xsk_util.h"
 
 static int passed, failed, skipped;
@@ -1187,6 +1188,95 @@ static void collisions(void)
 	result("SA table: a probe window wrapping past the last bucket", ok);
 }
 
+/* ---- the grace period behind hold, policy changes and sync */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct slow_run {
+	int fd, err;
+};
+
+static void *slow_runner(void *arg)
+{
+	struct slow_run *s = arg;
+	uint8_t frame[64] = { 0 };
+	struct xdp_md ctx = { .data_end = sizeof(frame), .ingress_ifindex = (uint32_t)env.ifindex0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	s->err = bpf_prog_test_run_opts(s->fd, &o) ? -errno : 0;
+	return NULL;
+}
+
+static int call_hold(void) { return ipsecha_xdp_group_hold(env.h, 9); }
+static int call_sync(void) { return ipsecha_xdp_sync(env.h); }
+static int call_policy(void)
+{
+	struct ipsecha_xdp_policy p;
+
+	ipsecha_xdp_policy_default(&p, true);
+	return ipsecha_xdp_policy_set(env.h, &p);
+}
+
+/* While an XDP program is inside a run (tests/xdp/xdp_slow.bpf.c stays
+ * ~100 ms and notes when it entered and left, on CLOCK_MONOTONIC), each
+ * call that promises "no frame that started before me is still in the
+ * program when I return" must not return before that run has left. */
+static void grace_period(void)
+{
+	static const struct { const char *name; int (*fn)(void); } calls[] = {
+		{ "ipsecha_xdp_group_hold", call_hold },
+		{ "ipsecha_xdp_policy_set", call_policy },
+		{ "ipsecha_xdp_sync", call_sync },
+	};
+	struct xdp_slow_bpf *skel = xdp_slow_bpf__open_and_load();
+	int ok = 1;
+
+	CHECK(skel != NULL, "load xdp_slow: %s", strerror(errno));
+	for (size_t i = 0; skel && i < sizeof(calls) / sizeof(calls[0]); i++) {
+		volatile __u64 *entered = &skel->bss->entered, *left = &skel->bss->left;
+		int tries = 0, err = 0;
+		uint64_t g0, g1;
+
+		/* On a loaded machine this thread may not run until the slow
+		 * run has left: then the call proves nothing; try again. */
+		do {
+			struct slow_run s = { .fd = bpf_program__fd(skel->progs.xdp_slow) };
+			uint64_t deadline = now_ns() + 2000000000ull;
+			pthread_t t;
+
+			*entered = *left = 0;
+			pthread_create(&t, NULL, slow_runner, &s);
+			while (!*entered && now_ns() < deadline)
+				;
+			g0 = now_ns();
+			err = calls[i].fn();
+			g1 = now_ns();
+			pthread_join(t, NULL);
+			CHECK(s.err == 0 && *entered && *left, "the slow run did not run: %s",
+			      strerror(-s.err));
+		} while (ok && !err && g0 >= *left && ++tries < 10);
+		CHECK(err == 0, "%s: %s", calls[i].name, ipsecha_xdp_strerror(err));
+		CHECK(g0 < *left, "%s: 10 times called only after the run had left: no test",
+		      calls[i].name);
+		CHECK(*left <= g1, "%s returned %.1f ms before a run that was inside had left",
+		      calls[i].name, (double)(*left - g1) / 1e6);
+		if (tries)
+			printf("    %s: %d tries until called while a run was inside\n",
+			       calls[i].name, tries + 1);
+	}
+	ipsecha_xdp_group_release(env.h, 9);
+	xdp_slow_bpf__destroy(skel);
+	result("hold, policy_set and sync return only after every XDP run that had started "
+	       "has left the program (RCU grace period)", ok);
+}
+
 /* Frames shorter than an Ethernet header never reach an XDP program: the
  * kernel refuses them (test runs, bpf_xdp_adjust_head/tail all enforce
  * ETH_HLEN), so the program's own check is what the verifier needs. This
@@ -1239,7 +1329,7 @@ int main(int argc, char **argv)
 		return write_corpus(argv[2]);
 	if (why) {
 		printf("SKIP all: %s\n", why);
-		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 13);
+		printf("xdp-fixtures: 0 passed, 0 failed, %zu skipped\n", N_ROWS + 14);
 		return 0;
 	}
 	/* Native mode: in generic mode a live frame the program passes is
@@ -1257,6 +1347,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < N_ROWS; i++)
 		run_row(&rows[i]);
 	library_checks();
+	grace_period();
 	short_frame();
 	collisions();
 	if (s)
