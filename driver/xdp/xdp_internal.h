@@ -37,7 +37,7 @@ int ipsecha_xdp__errno(void);
 /* Validate a policy (ranges, ports). */
 int ipsecha_xdp__policy_check(const struct ipsecha_xdp_policy *p);
 
-/* Wait for an RCU grace period (membarrier). */
+/* Wait for an RCU grace period (map-in-map update; membarrier fallback). */
 int ipsecha_xdp__grace_period(void);
 
 #endif

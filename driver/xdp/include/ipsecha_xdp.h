@@ -130,9 +130,11 @@ int ipsecha_xdp_sa_list(struct ipsecha_xdp *h, struct ipsecha_xdp_sa_entry *out,
 			size_t *total);
 
 /* Groups. hold returns once no frame that could have seen the group ACTIVE
- * is still inside the program (an RCU grace period, membarrier(2)
- * MEMBARRIER_CMD_GLOBAL): from then on no ESP of the group is redirected
- * or passed. release takes effect for frames that start after it. */
+ * is still inside the program (an RCU grace period: the kernel's wait for
+ * running BPF programs after a map-in-map update; ~10-20 ms): from then on
+ * no ESP of the group is redirected or passed. Frames redirected before
+ * are in the AF_XDP socket's ring. release takes effect for frames that
+ * start after it. */
 int ipsecha_xdp_group_hold(struct ipsecha_xdp *h, uint32_t group);
 int ipsecha_xdp_group_release(struct ipsecha_xdp *h, uint32_t group);
 int ipsecha_xdp_group_state(struct ipsecha_xdp *h, uint32_t group, uint32_t *state);
