@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,16 @@ static const char *pin_root(void)
 	return r && *r ? r : IPSECHA_XDP_PIN_ROOT;
 }
 
+/* Where the pins of ifname are (a VLAN's '.' is ':' there). */
+static const char *pin_dir(const char *ifname)
+{
+	static char buf[PATH_MAX];
+
+	if (ipsecha_xdp_pin_dir(buf, sizeof(buf), pin_root(), ifname))
+		snprintf(buf, sizeof(buf), "%s/%s", pin_root(), ifname);
+	return buf;
+}
+
 /* The message for an error common to every subcommand, or NULL. */
 static int common_error(int err, const char *ifname)
 {
@@ -51,11 +62,11 @@ static int common_error(int err, const char *ifname)
 				 "with 'mount -t bpf bpf %s', then 'ipsecha xdp attach %s'",
 				 IPSECHA_XDP_BPFFS, IPSECHA_XDP_BPFFS, ifname);
 	case -ENOENT:
-		return cli_error("ipsecha XDP is not attached to %s (no pins in %s/%s)", ifname,
-				 pin_root(), ifname);
+		return cli_error("ipsecha XDP is not attached to %s (no pins in %s)", ifname,
+				 pin_dir(ifname));
 	case -EPROTO:
-		return cli_error("the pins in %s/%s belong to another version of the program; "
-				 "detach and attach again", pin_root(), ifname);
+		return cli_error("the pins in %s belong to another version of the program; "
+				 "detach and attach again", pin_dir(ifname));
 	default:
 		return cli_error("%s: %s", ifname, ipsecha_xdp_strerror(err));
 	}
@@ -129,17 +140,17 @@ static int cmd_attach(int argc, char **argv)
 	if (!err) {
 		if (!was_mounted)
 			printf("mounted bpffs at %s\n", IPSECHA_XDP_BPFFS);
-		printf("attached to %s (%s mode), ESP %s, pins in %s/%s\n", ifname,
+		printf("attached to %s (%s mode), ESP %s, pins in %s\n", ifname,
 		       o.mode == IPSECHA_XDP_MODE_GENERIC ? "generic" : "native",
-		       o.xsk ? "to AF_XDP sockets" : "to the kernel stack", pin_root(), ifname);
+		       o.xsk ? "to AF_XDP sockets" : "to the kernel stack", pin_dir(ifname));
 		return CLI_OK;
 	}
 	switch (err) {
 	case -ENODEV:
 		return cli_error("interface '%s' not found (in this network namespace)", ifname);
 	case -EEXIST:
-		return cli_error("ipsecha XDP is already attached to %s (pins in %s/%s); "
-				 "'ipsecha xdp detach %s' first", ifname, pin_root(), ifname,
+		return cli_error("ipsecha XDP is already attached to %s (pins in %s); "
+				 "'ipsecha xdp detach %s' first", ifname, pin_dir(ifname),
 				 ifname);
 	case -EBUSY: {
 		__u32 id = 0;
@@ -298,7 +309,7 @@ static int cmd_show(int argc, char **argv)
 		       info.ifindex > 0 ? "attached" : "interface gone (link defunct)",
 		       ipsecha_xdp_mode_name(info.mode) ? ipsecha_xdp_mode_name(info.mode) : "?",
 		       info.ifindex, info.prog_id, info.link_id);
-		printf("  pins     %s/%s\n", pin_root(), info.ifname);
+		printf("  pins     %s\n", pin_dir(info.ifname));
 		printf("  policy   esp=%s", esp_name(pol.esp_action));
 		if (info.xsk)
 			printf(" (AF_XDP, card queue %u)", info.xsk_queue);

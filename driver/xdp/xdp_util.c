@@ -137,6 +137,14 @@ int ipsecha_xdp__path(char *buf, size_t n, const char *root, const char *ifname,
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
+int ipsecha_xdp_pin_dir(char *buf, size_t n, const char *pin_root, const char *ifname)
+{
+	if (!buf || !n || !ipsecha_xdp_ifname_valid(ifname))
+		return -EINVAL;
+	return ipsecha_xdp__path(buf, n, pin_root ? pin_root : IPSECHA_XDP_PIN_ROOT, ifname,
+				 NULL);
+}
+
 int ipsecha_xdp__errno(void)
 {
 	return errno > 0 ? -errno : -EIO;

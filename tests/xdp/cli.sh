@@ -8,7 +8,7 @@ BIN=${1:-build/bin}
 NS=ipsx-cli
 IN="nsenter --net=/var/run/netns/$NS"
 X="$IN $BIN/ipsecha xdp"
-TOTAL=26
+TOTAL=27
 pass=0 fail=0
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (network namespaces, XDP)"; echo "xdp-cli: 0 passed, 0 failed, $TOTAL skipped"; exit 0; }
@@ -41,7 +41,8 @@ ip netns add $NS &&
 ip link add ipsx-c0 type veth peer name ipsx-c1 &&
 ip link set ipsx-c0 netns $NS && ip link set ipsx-c1 netns $NS &&
 ip -n $NS link set ipsx-c0 up && ip -n $NS link set ipsx-c1 up &&
-ip -n $NS link add ipsx-cbr type bridge || { echo "setup failed"; echo "xdp-cli: 0 passed, 1 failed, 0 skipped"; exit 1; }
+ip -n $NS link add ipsx-cbr type bridge &&
+ip -n $NS link add ipsx.c8 type veth peer name ipsx.c9 && ip -n $NS link set ipsx.c8 up || { echo "setup failed"; echo "xdp-cli: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
 expect "no subcommand: usage" 2 "usage: ipsecha xdp" $BIN/ipsecha xdp
 expect "unknown subcommand: usage" 2 "unknown subcommand" $BIN/ipsecha xdp frobnicate
@@ -78,6 +79,8 @@ expect "insufficient privilege" 1 "insufficient privilege.*needs root" \
 # bpffs not mounted: a private mount namespace with an empty tmpfs over it.
 expect "bpffs not mounted" 1 "bpffs is not mounted at /sys/fs/bpf.*mount -t bpf bpf /sys/fs/bpf" \
 	unshare -m sh -c "mount -t tmpfs ipsx-tmp /sys/fs/bpf && $X show ipsx-c0"
+expect "a VLAN-style name: the pins and the message say ':' for '.'" 0 "pins in /sys/fs/bpf/ipsecha/ipsx:c8$" \
+	sh -c "$X attach ipsx.c8 --mode generic && [ -e /sys/fs/bpf/ipsecha/ipsx:c8/link ] && $X detach ipsx.c8 >/dev/null"
 expect "attach mounts bpffs when missing" 0 "mounted bpffs at /sys/fs/bpf" \
 	unshare -m sh -c "mount -t tmpfs ipsx-tmp /sys/fs/bpf && $X attach ipsx-c1 --mode generic && $X detach ipsx-c1"
 

@@ -98,6 +98,13 @@ static void paths(void)
 	expect("pin path of the directory", ok);
 	ok = ipsecha_xdp__path(buf, 20, "/sys/fs/bpf/ipsecha", "ipsx-g0", "sa") == -ENAMETOOLONG;
 	expect("pin path too long: -ENAMETOOLONG", ok);
+	ok = ipsecha_xdp_pin_dir(buf, sizeof(buf), NULL, "eth0.100") == 0 &&
+	     !strcmp(buf, IPSECHA_XDP_PIN_ROOT "/eth0:100") &&
+	     ipsecha_xdp_pin_dir(buf, sizeof(buf), "/x", "a.b") == 0 && !strcmp(buf, "/x/a:b") &&
+	     ipsecha_xdp_pin_dir(buf, sizeof(buf), NULL, "a/b") == -EINVAL &&
+	     ipsecha_xdp_pin_dir(NULL, 8, NULL, "eth0") == -EINVAL &&
+	     ipsecha_xdp_pin_dir(buf, 8, NULL, "eth0") == -ENAMETOOLONG;
+	expect("public pin directory (what the CLI prints): default root, '.' as ':', errors", ok);
 }
 
 struct attach_opts_v2 {          /* a newer caller's bigger options struct */

@@ -187,6 +187,11 @@ int ipsecha_xdp_prog_fd(const struct ipsecha_xdp *h);
 int ipsecha_xdp_bpffs_check(const char *path);
 int ipsecha_xdp_bpffs_mount(void);
 
+/* The pin directory of ifname under pin_root (NULL: IPSECHA_XDP_PIN_ROOT)
+ * into buf: <pin_root>/<ifname with '.' spelled ':'> (bpffs refuses dots).
+ * -EINVAL for a bad name, -ENAMETOOLONG if it does not fit. */
+int ipsecha_xdp_pin_dir(char *buf, size_t n, const char *pin_root, const char *ifname);
+
 /* A name the kernel could give an interface: 1..15 bytes, no '/', ':',
  * '%' or white space, not "." or ".." (it also names the pin directory). */
 bool ipsecha_xdp_ifname_valid(const char *ifname);
