@@ -327,7 +327,12 @@ void ike_init_on_response(struct ike_sa *sa, struct ikm_msg *m,
 		init_failed(sa, ikm_notify_name(err_n->type));
 		return;
 	}
-	if (!get_be64(m->hdr.spi_r)) {
+	/* The rule table lets a notify-only response through (the COOKIE and
+	 * error answers above); one with only status notifies carries no
+	 * SAr1/KEr/Nr and is no answer at all. §2.21.1: it is
+	 * unauthenticated, so drop it and keep waiting for a real one. */
+	if (!get_be64(m->hdr.spi_r) || !ikm_find(m, PT_SA) || !ikm_find(m, PT_KE) ||
+	    !ikm_find(m, PT_NONCE)) {
 		e->st.drop_malformed++;
 		return;
 	}

@@ -1201,6 +1201,47 @@ static void t_bad_padding(void **state)
 	free(rec);
 	freenet(net);
 }
+/* RFC 7296 §2.21.1: forged IKE_SA_INIT responses (unauthenticated) that
+ * carry only status notifies, or an error notify, must not crash or end the
+ * initiation while the real response is still on its way: the notify-only
+ * one is dropped; the exchange then completes with the genuine answer. */
+static void t_init_response_forged(void **state)
+{
+	struct tnet *net = mknet(NULL, NULL, NULL, NULL);
+	struct tpkt *p;
+	uint8_t r[64] = { 0 };
+	uint64_t mal0;
+	uint32_t id;
+
+	(void)state;
+	net->hold = true;
+	assert_int_equal(ike_initiate(A->e, "c", &id), 0);
+	p = net->head;
+	assert_non_null(p);
+	/* HDR(SPIi, SPIr != 0, N, 2.0, IKE_SA_INIT, R), N(NAT_DETECTION_SOURCE_IP) */
+	memcpy(r, p->data, 8);
+	memset(r + 8, 0x11, 8);
+	r[16] = PT_N;
+	r[17] = 0x20;
+	r[18] = IKE_SA_INIT;
+	r[19] = IKE_FLAG_R;
+	r[27] = 28 + 8;
+	r[31] = 8;
+	put_be16(r + 34, N_NAT_DETECTION_SOURCE_IP);
+	mal0 = ike_engine_stats(A->e)->drop_malformed;
+	ike_input(A->e, &p->dst, &p->src, false, r, 36);
+	assert_int_equal(ike_engine_stats(A->e)->drop_malformed, mal0 + 1);
+	/* SPIr zero, same payload: dropped too */
+	memset(r + 8, 0, 8);
+	ike_input(A->e, &p->dst, &p->src, false, r, 36);
+	assert_int_equal(ike_engine_stats(A->e)->drop_malformed, mal0 + 2);
+	assert_int_equal(A->ev_failed, 0);
+	net->hold = false;
+	tnet_run(net, 10);
+	assert_pair(net, 1);
+	freenet(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1236,6 +1277,7 @@ int main(void)
 		cmocka_unit_test(t_child_expire),
 		cmocka_unit_test(t_export_import),
 		cmocka_unit_test(t_bad_padding),
+		cmocka_unit_test(t_init_response_forged),
 	};
 	struct CMUnitTest algs[sizeof(alg_rows) / sizeof(alg_rows[0])];
 	char names[sizeof(alg_rows) / sizeof(alg_rows[0])][96];
