@@ -88,6 +88,19 @@ static void pin_cpu(int cpu)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
+/* The readers of a stream sleep in poll/recv between packets; on a loaded
+ * machine an ordinary thread can wait >100 ms for a CPU, and then the
+ * AF_XDP ring (4096 frames, ~100 ms at 40 kpps) overflows and packets the
+ * program redirected are lost on the socket, not by the program. A
+ * real-time priority (root in CI) lets them run when a packet is there.
+ * Not the sender: it spins between packets. */
+static void reader_priority(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+}
+
 /* ---- sockets */
 
 static int enter_peer(void)
@@ -570,6 +583,7 @@ static void *xsk_reader(void *arg)
 	struct stream *s = arg;
 
 	pin_cpu(1);
+	reader_priority();
 	while (!atomic_load(&s->stop)) {
 		uint8_t b[FRAME_MAX];
 		struct ipsecha_xdp_meta m;
@@ -599,6 +613,7 @@ static void *udp_reader(void *arg)
 {
 	struct stream *s = arg;
 
+	reader_priority();
 	while (!atomic_load(&s->stop)) {
 		uint8_t b[FRAME_MAX];
 		ssize_t r = recv(s->udp_fd, b, sizeof(b), 0);
