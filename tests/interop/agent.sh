@@ -139,25 +139,25 @@ agent_combo() { # ROLE NAME IKE ESP
 	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
 	if [ "$role" = responder ]; then
 		# charon a initiates to our agent b.
-		ipsi_charon_conf a && ipsi_charon_start a ipsi-a ||
+		ipsi_charon_conf a && ipsi_charon_start a $IPSI_NS_A ||
 			{ bad "agent $role $name: charon start"; return; }
 		ipsi_swanctl_conf a "$A_OUT" "$B_OUT" "$ida" "$idb" \
 			"$A_TS" "$B_TS" "$ike" "$esp"
-		agent_conf b ipsi-b "$B_OUT" "${AGENT_REMOTE:-$A_OUT}" "$idb" "$ida" \
+		agent_conf b $IPSI_NS_B "$B_OUT" "${AGENT_REMOTE:-$A_OUT}" "$idb" "$ida" \
 			"$B_TS" "$A_TS" "$ike" "$esp" none
-		agent_start b ipsi-b || { bad "agent $role $name: agent start"; return; }
+		agent_start b $IPSI_NS_B || { bad "agent $role $name: agent start"; return; }
 		ipsi_capture_start "ag-$role-$name"
 		swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
 		ours=b theirs=a
 	else
 		# our agent a initiates to charon b.
-		ipsi_charon_conf b && ipsi_charon_start b ipsi-b ||
+		ipsi_charon_conf b && ipsi_charon_start b $IPSI_NS_B ||
 			{ bad "agent $role $name: charon start"; return; }
 		ipsi_swanctl_conf b "$B_OUT" "%any" "$idb" "$ida" \
 			"$B_TS" "$A_TS" "$ike" "$esp"
-		agent_conf a ipsi-a "$A_OUT" "$B_OUT" "$ida" "$idb" \
+		agent_conf a $IPSI_NS_A "$A_OUT" "$B_OUT" "$ida" "$idb" \
 			"$A_TS" "$B_TS" "$ike" "$esp" none
-		agent_start a ipsi-a || { bad "agent $role $name: agent start"; return; }
+		agent_start a $IPSI_NS_A || { bad "agent $role $name: agent start"; return; }
 		ipsi_capture_start "ag-$role-$name"
 		agent_cli a initiate ipsi > /dev/null 2>&1
 		sleep 1
@@ -190,22 +190,22 @@ agent_lifecycle() { # ROLE
 	sleep 0.3
 	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
 	if [ "$role" = responder ]; then ours=b theirs=a; else ours=a theirs=b; fi
-	ipsi_charon_conf $theirs && ipsi_charon_start $theirs ipsi-$theirs ||
+	ipsi_charon_conf $theirs && ipsi_charon_start $theirs $IPSI_PREFIX-$theirs ||
 		{ bad "agent $role lifecycle: charon start"; return; }
 	if [ "$role" = responder ]; then
 		ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test \
 			"$A_TS" "$B_TS" "$ike" "$esp"
-		agent_conf b ipsi-b "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test \
+		agent_conf b $IPSI_NS_B "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test \
 			"$B_TS" "$A_TS" "$ike" "$esp" none
 	else
 		ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test \
 			"$B_TS" "$A_TS" "$ike" "$esp"
-		agent_conf a ipsi-a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test \
+		agent_conf a $IPSI_NS_A "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test \
 			"$A_TS" "$B_TS" "$ike" "$esp" none
 	fi
 	printf 'child_rekey = 4s\nchild_lifetime = 30s\ndpd_interval = 1s\ndpd_timeout = 10s\n' \
 		>> "$IPSI_RUN/$ours/agent.conf"
-	agent_start $ours ipsi-$ours || { bad "agent $role lifecycle: agent start"; return; }
+	agent_start $ours $IPSI_PREFIX-$ours || { bad "agent $role lifecycle: agent start"; return; }
 	ipsi_capture_start "ag-life-$role"
 	if [ "$role" = responder ]; then
 		swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
@@ -287,7 +287,7 @@ agent_phase() {
 		skip "agent initiator lifecycle (rekeys, DPD, deletes): $agent_bin not built"
 		return
 	fi
-	if ! ip netns list | grep -q '^ipsi-a'; then
+	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
 		ipsi_topology || { bad "topology"; return; }
 	fi
 	while read -r n i e; do

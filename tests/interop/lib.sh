@@ -1,19 +1,26 @@
 # lib.sh — network namespaces, strongSwan instances, captures and key
 # extraction for the interop tests (sourced by the test scripts).
 #
-#   ipsi-a (192.0.2.1) ==== veth ==== ipsi-b (192.0.2.2)
+#   $IPSI_PREFIX-a (192.0.2.1) ==== veth ==== $IPSI_PREFIX-b (192.0.2.2)
 #   inner 198.51.100.1/32 on lo        inner 198.51.100.129/32 on lo
 #   traffic selectors 198.51.100.0/25 <-> 198.51.100.128/25
 #
 # With NAT (IPSI_NAT=1) a third namespace routes and masquerades:
-#   ipsi-a (203.0.113.2) == ipsi-n (203.0.113.1 | 192.0.2.254) == ipsi-b (192.0.2.2)
+#   -a (203.0.113.2) == -n (203.0.113.1 | 192.0.2.254) == -b (192.0.2.2)
 #
-# Everything is named ipsi-* and removed by ipsi_cleanup (installed as an
-# EXIT trap by ipsi_init). Only documentation address ranges are used.
+# Everything is named $IPSI_PREFIX-* (default ipsi-) and removed by
+# ipsi_cleanup (installed as an EXIT trap by ipsi_init). Only documentation
+# address ranges are used.
 
 IPSI_TOP=${IPSI_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 IPSI_BIN=${IPSI_BIN:-$IPSI_TOP/build/bin}
-IPSI_RUN=${IPSI_RUN:-/tmp/ipsi-run}
+# Every namespace and interface name starts with $IPSI_PREFIX (default
+# ipsi), so that runs with different prefixes never touch each other.
+IPSI_PREFIX=${IPSI_PREFIX:-ipsi}
+IPSI_NS_A=$IPSI_PREFIX-a IPSI_NS_B=$IPSI_PREFIX-b IPSI_NS_N=$IPSI_PREFIX-n
+IPSI_IF_VA=$IPSI_PREFIX-va IPSI_IF_VB=$IPSI_PREFIX-vb
+IPSI_IF_NA=$IPSI_PREFIX-na IPSI_IF_NB=$IPSI_PREFIX-nb
+IPSI_RUN=${IPSI_RUN:-/tmp/$IPSI_PREFIX-run}
 IPSI_CHARON=${IPSI_CHARON:-/usr/lib/ipsec/charon}
 IPSI_PSK=${IPSI_PSK:-ipsecha-interop-psk-0123456789}
 A_OUT=192.0.2.1
@@ -32,9 +39,9 @@ ipsi_need() {
 		command -v "$t" >/dev/null 2>&1 || [ -x "$t" ] || {
 			echo "SKIP: $t not installed (tools/deps.txt lists it)"; exit 77; }
 	done
-	ip netns add ipsi-probe 2>/dev/null || {
+	ip netns add $IPSI_PREFIX-probe 2>/dev/null || {
 		echo "SKIP: cannot create network namespaces here"; exit 77; }
-	ip netns del ipsi-probe
+	ip netns del $IPSI_PREFIX-probe
 }
 
 ipsi_cleanup() {
@@ -49,7 +56,7 @@ ipsi_cleanup() {
 		kill -9 "$(cat "$pidf")" 2>/dev/null
 		rm -f "$pidf"
 	done
-	for ns in ipsi-a ipsi-b ipsi-n; do
+	for ns in $IPSI_NS_A $IPSI_NS_B $IPSI_NS_N; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	return 0
@@ -71,49 +78,49 @@ ipsi_ns_lo() {
 
 # Two namespaces on one veth, or three with a masquerading NAT between.
 ipsi_topology() {
-	ip netns add ipsi-a
-	ip netns add ipsi-b
+	ip netns add $IPSI_NS_A
+	ip netns add $IPSI_NS_B
 	if [ "${IPSI_NAT:-0}" = 1 ]; then
 		A_OUT=203.0.113.2
-		ip netns add ipsi-n
-		ip link add ipsi-va type veth peer name ipsi-na
-		ip link add ipsi-vb type veth peer name ipsi-nb
-		ip link set ipsi-va netns ipsi-a
-		ip link set ipsi-na netns ipsi-n
-		ip link set ipsi-nb netns ipsi-n
-		ip link set ipsi-vb netns ipsi-b
-		ip -n ipsi-a addr add 203.0.113.2/24 dev ipsi-va
-		ip -n ipsi-n addr add 203.0.113.1/24 dev ipsi-na
-		ip -n ipsi-n addr add 192.0.2.254/24 dev ipsi-nb
-		ip -n ipsi-b addr add 192.0.2.2/24 dev ipsi-vb
-		for l in ipsi-na ipsi-nb lo; do ip -n ipsi-n link set "$l" up; done
-		ip -n ipsi-a link set ipsi-va up
-		ip -n ipsi-b link set ipsi-vb up
-		ip -n ipsi-a route add default via 203.0.113.1
-		ip -n ipsi-b route add 203.0.113.0/24 via 192.0.2.254
-		ip netns exec ipsi-n sysctl -qw net.ipv4.ip_forward=1
-		ip netns exec ipsi-n nft -f - <<-NFT
+		ip netns add $IPSI_NS_N
+		ip link add $IPSI_IF_VA type veth peer name $IPSI_IF_NA
+		ip link add $IPSI_IF_VB type veth peer name $IPSI_IF_NB
+		ip link set $IPSI_IF_VA netns $IPSI_NS_A
+		ip link set $IPSI_IF_NA netns $IPSI_NS_N
+		ip link set $IPSI_IF_NB netns $IPSI_NS_N
+		ip link set $IPSI_IF_VB netns $IPSI_NS_B
+		ip -n $IPSI_NS_A addr add 203.0.113.2/24 dev $IPSI_IF_VA
+		ip -n $IPSI_NS_N addr add 203.0.113.1/24 dev $IPSI_IF_NA
+		ip -n $IPSI_NS_N addr add 192.0.2.254/24 dev $IPSI_IF_NB
+		ip -n $IPSI_NS_B addr add 192.0.2.2/24 dev $IPSI_IF_VB
+		for l in $IPSI_IF_NA $IPSI_IF_NB lo; do ip -n $IPSI_NS_N link set "$l" up; done
+		ip -n $IPSI_NS_A link set $IPSI_IF_VA up
+		ip -n $IPSI_NS_B link set $IPSI_IF_VB up
+		ip -n $IPSI_NS_A route add default via 203.0.113.1
+		ip -n $IPSI_NS_B route add 203.0.113.0/24 via 192.0.2.254
+		ip netns exec $IPSI_NS_N sysctl -qw net.ipv4.ip_forward=1
+		ip netns exec $IPSI_NS_N nft -f - <<-NFT
 		table ip ipsi-nat {
 			chain post {
 				type nat hook postrouting priority srcnat; policy accept;
-				oifname "ipsi-nb" masquerade
+				oifname "$IPSI_IF_NB" masquerade
 			}
 		}
 		NFT
-		IPSI_CAP_NS=ipsi-b IPSI_CAP_IF=ipsi-vb
+		IPSI_CAP_NS=$IPSI_NS_B IPSI_CAP_IF=$IPSI_IF_VB
 	else
-		ip link add ipsi-va type veth peer name ipsi-vb
-		ip link set ipsi-va netns ipsi-a
-		ip link set ipsi-vb netns ipsi-b
-		ip -n ipsi-a addr add 192.0.2.1/24 dev ipsi-va
-		ip -n ipsi-b addr add 192.0.2.2/24 dev ipsi-vb
-		ip -n ipsi-a link set ipsi-va up
-		ip -n ipsi-b link set ipsi-vb up
-		IPSI_CAP_NS=ipsi-b IPSI_CAP_IF=ipsi-vb
+		ip link add $IPSI_IF_VA type veth peer name $IPSI_IF_VB
+		ip link set $IPSI_IF_VA netns $IPSI_NS_A
+		ip link set $IPSI_IF_VB netns $IPSI_NS_B
+		ip -n $IPSI_NS_A addr add 192.0.2.1/24 dev $IPSI_IF_VA
+		ip -n $IPSI_NS_B addr add 192.0.2.2/24 dev $IPSI_IF_VB
+		ip -n $IPSI_NS_A link set $IPSI_IF_VA up
+		ip -n $IPSI_NS_B link set $IPSI_IF_VB up
+		IPSI_CAP_NS=$IPSI_NS_B IPSI_CAP_IF=$IPSI_IF_VB
 	fi
-	ipsi_ns_lo ipsi-a "$A_IN"
-	ipsi_ns_lo ipsi-b "$B_IN"
-	ip netns exec ipsi-a ping -c1 -W2 "$B_OUT" >/dev/null ||
+	ipsi_ns_lo $IPSI_NS_A "$A_IN"
+	ipsi_ns_lo $IPSI_NS_B "$B_IN"
+	ip netns exec $IPSI_NS_A ping -c1 -W2 "$B_OUT" >/dev/null ||
 		{ ipsi_log "topology: no IP connectivity"; return 1; }
 }
 
