@@ -6,16 +6,19 @@
 #                    members A and B run here one after the other (the same
 #                    addresses: B takes A's place)
 #
-# Every name carries the ipsh- prefix; hsh_cleanup (EXIT trap) removes what
-# was made, also on failure. Only documentation address ranges are used.
+# Every name carries the ipsh- prefix (HSH_PREFIX=... for another one, at
+# most 5 characters: interface names are 15); hsh_cleanup (EXIT trap)
+# removes what was made, also on failure. Only documentation address ranges
+# are used.
 
 HSH_TOP=${HSH_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 HSH_BIN=${HSH_BIN:-$HSH_TOP/build/bin}
 AGENT=$HSH_BIN/ipsecha-agent
 CLI=$HSH_BIN/ipsecha
-HSH_TAG=ipsh-$$
+HSH_PREFIX=${HSH_PREFIX:-ipsh}
+HSH_TAG=$HSH_PREFIX-$$
 NSP=$HSH_TAG-p NSG=$HSH_TAG-g
-VP=ipsh$$p VG=ipsh$$g
+VP=$HSH_PREFIX$$p VG=$HSH_PREFIX$$g
 P_OUT=192.0.2.1 G_OUT=192.0.2.2
 P_TS=198.51.100.0/25 G_TS=198.51.100.128/25
 HSH_PSK=${HSH_PSK:-ipsecha-rfc6311-psk-0123456789}

@@ -9,7 +9,7 @@ set -u
 HSH_BIN=$(cd "${1:-build/bin}" && pwd)
 . "$(dirname "$0")/lib.sh"
 hsh_need_root "the XDP takeover cases cannot run" rfc6311-xdp
-for t in nsenter nc; do
+for t in nsenter; do
 	command -v $t > /dev/null || { echo "SKIP $t not installed"; echo "rfc6311-xdp: 0 passed, 0 failed, 1 skipped"; exit 0; }
 done
 if ! mountpoint -q /sys/fs/bpf && ! mount -t bpf bpf /sys/fs/bpf 2>/dev/null; then
@@ -37,14 +37,16 @@ gw_start() { # NAME [args]
 	wait_for bash -c "IPSECHA_AGENT_SOCKET=$RUN/$n.sock $CLI status > /dev/null 2>&1"
 }
 xdp() { "$CLI" xdp show "$VG" --json; }
-# esp SPI COUNT: ESP-in-UDP (RFC 3948: no marker, SPI first) from the peer
+# esp SPI COUNT: ESP-in-UDP (RFC 3948: no marker, SPI first) from the peer,
+# one datagram per write to bash's /dev/udp (`nc -u -w0` fed by a pipe may
+# time out before its stdin is readable and then sends nothing: a lost probe)
 esp() {
 	local hex
 	hex=$(printf '%08x' "$1")
-	for _ in $(seq 1 "$2"); do
-		printf "\\x${hex:0:2}\\x${hex:2:2}\\x${hex:4:2}\\x${hex:6:2}\\x00\\x00\\x00\\x07ipsh-esp-probe" |
-			ip netns exec "$NSP" nc -u -w0 -p 40500 $G_OUT 4500
-	done
+	ip netns exec "$NSP" bash -c 'for _ in $(seq 1 "$1"); do
+		printf "\\x${2:0:2}\\x${2:2:2}\\x${2:4:2}\\x${2:6:2}\\x00\\x00\\x00\\x07ipsh-esp-probe" \
+			> /dev/udp/'"$G_OUT"'/4500 || exit 1
+	done' esp "$2" "$hex"
 }
 
 agent_start p "$NSP" || { ko "peer start"; exit 1; }
