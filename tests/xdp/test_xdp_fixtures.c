@@ -13,7 +13,12 @@
  *     independent reference model (refmodel.c) under several policies;
  *  3. races: SA and group updates through the loader library while a
  *     thread runs frames; every frame's fate must be one the maps allowed
- *     at some instant of its run.
+ *     at some instant of its run; meanwhile lock-free SA lookups must
+ *     always return a whole entry of the SPI asked;
+ *  4. the grace period: hold, policy_set and sync must not return while a
+ *     run that started before them is still inside a program;
+ *  5. the library's checks on a live attachment, SA-table probing with
+ *     colliding SPIs.
  *
  * Needs root. Prints "xdp-fixtures: N passed, N failed, N skipped". */
 #include <arpa/inet.h>
