@@ -1,8 +1,9 @@
 # agent/part.mk — the IKEv2 agent (docs/agent.md).
 #
-#   make test-ike     codec and rule tables, unit tables, two in-memory peers,
-#                     fuzz smoke of the parser and the engine input path, the
-#                     daemon and CLI over real sockets in network namespaces
+#   make test-ike     crypto vectors and configuration tables, codec and rule
+#                     tables, unit tables, two in-memory peers, fuzz smoke of
+#                     the parsers and the engine input path, the daemon and
+#                     CLI over real sockets in network namespaces
 #
 # Sub-fragments of the crypto, configuration and key-log modules are kept
 # beside their sources; agent/ha/ha.mk (RFC 6311) is included near the end,
@@ -97,8 +98,10 @@ test-ike-fuzz-msg: $(BIN)/fuzz-ike-msg $(BIN)/fuzz-ike-engine
 	$(Q)$(RUN_SUITE) ike-msg-fuzz tests/agent/run-fuzz $(BIN) $(IKE_FUZZ_SECONDS)
 test-ike-daemon: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
 	$(Q)$(RUN_SUITE) $(if $(ASAN_RUN),asan-)ike-daemon tests/agent/daemon.sh $(BIN)
-# make test-ike: everything of the IKE core.
-test-ike: test-ike-unit test-ike-fuzz-msg test-ike-daemon
+# make test-ike: everything of the IKE core, the crypto vectors (RFC, NIST,
+# Wycheproof), the configuration tables and their fuzz targets included
+# (agent/crypto/crypto.mk: test-ike-crypto, test-ike-fuzz).
+test-ike: test-ike-crypto test-ike-unit test-ike-fuzz test-ike-fuzz-msg test-ike-daemon
 
 CHECK_SUITES += test-ike
 # The daemon suite too: the agent, CLI and card process built with ASan+UBSan.

@@ -8,12 +8,13 @@
 #   ns ipsa-<pid>a (192.0.2.1) ==== veth ==== ns ipsa-<pid>b (192.0.2.2)
 #
 # Needs root (network namespaces). Everything it creates carries the ipsa-
-# prefix and is removed on every exit path.
+# prefix (or $IPSA_PREFIX) and is removed on every exit path.
 set -u
 BIN=$(cd "${1:-build/bin}" && pwd)
 AGENT=$BIN/ipsecha-agent CLI=$BIN/ipsecha
-tag=ipsa-$$
-NSA=${tag}a NSB=${tag}b VA=ipsa$$a VB=ipsa$$b
+pfx=${IPSA_PREFIX:-ipsa}
+tag=$pfx-$$
+NSA=${tag}a NSB=${tag}b VA=$pfx$$a VB=$pfx$$b
 RUN=$(mktemp -d /tmp/${tag}-XXXXXX)
 pass=0 fail=0 skip=0
 pids=()
