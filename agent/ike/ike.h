@@ -274,6 +274,11 @@ int ike_sa_oob_request(struct ike_sa *sa, uint8_t exchange, uint32_t mid,
 		       uint8_t first_np, const uint8_t *plain, size_t plain_len,
 		       ike_oob_cb cb, void *arg);
 void ike_sa_oob_cancel(struct ike_sa *sa);
+/* Only from inside an ike_oob_cb given a response: "not this one". The
+ * request stays outstanding and keeps being retransmitted byte for byte on
+ * its back-off schedule (resp NULL on time-out as before); the response is
+ * dropped. No effect anywhere else. */
+void ike_sa_oob_keep(struct ike_sa *sa);
 /* Answer a request outside the normal response cache (RFC 6311 P-e:
  * Message ID 0). 0 / -errno. */
 int ike_sa_send_response(struct ike_sa *sa, const struct ikm_msg *req, uint32_t mid,

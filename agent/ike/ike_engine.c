@@ -524,6 +524,50 @@ static struct ike_xchg *match_response(struct ike_sa *sa, const struct ikm_msg *
 	return NULL;
 }
 
+/* The IKE SA whose out-of-band callback runs now, and whether the callback
+ * declined the response (ike_sa_oob_keep). Saved and restored around each
+ * callback, so nested engines (tests run two in one process) keep theirs. */
+struct oob_cur {
+	struct ike_sa *sa;
+	bool keep;
+};
+static struct oob_cur oob_cur;
+
+void ike_sa_oob_keep(struct ike_sa *sa)
+{
+	if (sa && oob_cur.sa == sa)
+		oob_cur.keep = true;
+}
+
+/* A response to the out-of-band request x. The callback may start the next
+ * out-of-band request at once (sa->oob is free while it runs) or decline
+ * this response with ike_sa_oob_keep(): then x stays outstanding with its
+ * retransmission timer as it was, and the very same request bytes go out
+ * again on the IKE back-off (RFC 6311: a sync response with the wrong nonce
+ * is "silently dropped"; the request must not change). */
+static void oob_answer(struct ike_engine *e, struct ike_sa *sa, struct ike_xchg *x,
+		       const struct ikm_msg *m)
+{
+	struct oob_cur saved = oob_cur;
+	bool keep;
+
+	sa->oob = NULL;
+	oob_cur.sa = sa;
+	oob_cur.keep = false;
+	x->oob_cb(x->oob_arg, sa, m);
+	keep = oob_cur.keep;
+	oob_cur = saved;
+	if (keep && !sa->oob && sa->state != IKE_S_DEAD) {
+		sa->oob = x;
+		return;
+	}
+	/* Done with x; unless a new request took its place (and re-armed
+	 * t_oob), its retransmission timer goes too. */
+	if (!sa->oob)
+		tmr_cancel(&e->timers, &sa->t_oob);
+	ike_xchg_free(x);
+}
+
 static void input_encrypted(struct ike_engine *e, struct ike_sa *sa, struct ikm_msg *m,
 			    const struct sockaddr_storage *local,
 			    const struct sockaddr_storage *remote, bool natt)
@@ -640,8 +684,19 @@ static void input_encrypted(struct ike_engine *e, struct ike_sa *sa, struct ikm_
 		return;
 	}
 	if (err || ikr_check(m)) {
-		/* §2.21: no error message for a bad response, but clean up. */
 		e->st.drop_malformed++;
+		if (x == sa->oob) {
+			/* An out-of-band request (RFC 6311 sync) is not an
+			 * exchange of the window: a malformed answer is dropped
+			 * silently and the request keeps being retransmitted
+			 * until a good answer or its time-out (the owner hears
+			 * of that). */
+			ike_log(e, IKE_LOG_DEBUG, "[%u] malformed %s response MID %u to an "
+				"out-of-band request, dropped", sa->id,
+				ikm_exchange_name(m->hdr.exchange), m->hdr.mid);
+			return;
+		}
+		/* §2.21: no error message for a bad response, but clean up. */
 		ike_xchg_failed(sa, x, "malformed response");
 		return;
 	}
@@ -649,13 +704,7 @@ static void input_encrypted(struct ike_engine *e, struct ike_sa *sa, struct ikm_
 	if (sa->nat_remote || natt)
 		follow_peer(sa, local, remote, natt);
 	if (x == sa->oob) {
-		ike_oob_cb cb = x->oob_cb;
-		void *arg = x->oob_arg;
-
-		tmr_cancel(&e->timers, &sa->t_oob);
-		sa->oob = NULL;
-		ike_xchg_free(x);
-		cb(arg, sa, m);
+		oob_answer(e, sa, x, m);
 		return;
 	}
 	switch (x->kind) {
