@@ -39,7 +39,7 @@ struct ha_sa {
 	uint32_t oob_mid;
 	bool sending_sync;       /* the next pre_send is our sync request */
 	uint64_t started, finished;
-	unsigned reissues;
+	unsigned dropped;        /* responses dropped (R4 etc.) */
 	enum har_rule last_drop;
 	bool held;               /* we hold its dataplane group */
 	uint32_t group;
@@ -739,21 +739,16 @@ static int send_sync_request(struct ike_sa *sa, struct ha_sa *hs)
 	return err;
 }
 
-/* A response we do not accept: R4 etc. The engine has ended the exchange
- * at its arrival; ask again with the same content (same nonce, M1, P1) so
- * the valid answer can still come, a bounded number of times. */
-static void reissue(struct ha *h, struct ike_sa *sa, struct ha_sa *hs)
+/* A response we do not accept (R4, R6, M2 < M1, P2 < P1, not a sync):
+ * §5.1 "silently dropped". The request stays outstanding in the engine and
+ * its identical bytes keep being retransmitted with the IKE back-off, so the
+ * valid answer can still come; no answer in time fails the takeover. */
+static void drop_response(struct ha_sa *hs, struct ike_sa *sa, enum har_rule rule)
 {
-	unsigned max = h->env.reissue_max ? h->env.reissue_max : 5;
-
-	if (hs->reissues >= max) {
-		takeover_fail(h, sa, hs, "too many invalid sync responses");
-		return;
-	}
-	hs->reissues++;
-	h->st.sync_reissued++;
-	if (send_sync_request(sa, hs))
-		takeover_fail(h, sa, hs, "cannot send the sync request again");
+	hs->h->st.resp_dropped[rule]++;
+	hs->last_drop = rule;
+	hs->dropped++;
+	ike_sa_oob_keep(sa);
 }
 
 static void on_sync_response(void *arg, struct ike_sa *sa, const struct ikm_msg *resp)
@@ -788,21 +783,17 @@ static void on_sync_response(void *arg, struct ike_sa *sa, const struct ikm_msg 
 	shape = haw_parse_response(resp, &mid);
 	if (shape != HAW_OK) {
 		h->st.resp_not_sync[(unsigned)shape < 16 ? shape : 0]++;
-		h->st.resp_dropped[HAR_NOT_SYNC]++;
-		hs->last_drop = HAR_NOT_SYNC;
-		ike_sa_log(sa, IKE_LOG_INFO, "RFC 6311: sync response dropped (not a sync: %s)",
-			   haw_why_str(shape));
-		reissue(h, sa, hs);
+		ike_sa_log(sa, IKE_LOG_INFO, "RFC 6311: sync response dropped (not a sync: %s); "
+			   "still waiting", haw_why_str(shape));
+		drop_response(hs, sa, HAR_NOT_SYNC);
 		return;
 	}
 	rule = har_clu_check(&hs->pend, &mid);
 	if (rule != HAR_OK) {
-		h->st.resp_dropped[rule]++;
-		hs->last_drop = rule;
 		ike_sa_log(sa, IKE_LOG_INFO, "RFC 6311: sync response dropped by rule %s: %s "
-			   "(P2 %u, M2 %u for M1 %u, P1 %u)", har_rule_name(rule), har_rule_str(rule),
-			   mid.send, mid.recv, hs->pend.m1, hs->pend.p1);
-		reissue(h, sa, hs);
+			   "(P2 %u, M2 %u for M1 %u, P1 %u); still waiting", har_rule_name(rule),
+			   har_rule_str(rule), mid.send, mid.recv, hs->pend.m1, hs->pend.p1);
+		drop_response(hs, sa, rule);
 		return;
 	}
 	/* R6: process it once. */
@@ -872,7 +863,7 @@ int ha_takeover(struct ha *h, uint32_t ike_id)
 	err = har_clu_plan(&in, &cfg, h->epoch, &hs->plan);
 	hs->epoch = h->epoch;
 	hs->started = now_ms(h);
-	hs->reissues = 0;
+	hs->dropped = 0;
 	hs->overflow = false;
 	hs->last_drop = HAR_OK;
 	hs->m2 = hs->p2 = 0;
@@ -1340,7 +1331,7 @@ int ha_sa_info(const struct ha *h, uint32_t ike_id, struct ha_sa_info *out)
 		out->ms = hs->finished - hs->started;
 	else if (hs->state == HA_SYNC_PENDING || hs->state == HA_SYNC_REKEYING)
 		out->ms = now_ms(h) - hs->started;
-	out->reissues = hs->reissues;
+	out->dropped = hs->dropped;
 	out->last_drop = hs->last_drop;
 	out->answered = hs->answered;
 	out->have_m1 = hs->have_m1;

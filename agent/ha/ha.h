@@ -78,8 +78,6 @@ struct ha_env {
 	bool no_rekey_unsynced;           /* keep Child SAs whose inbound window
 	                                   * could not be synchronised (default:
 	                                   * rekey them, §8.2 policy) */
-	uint32_t reissue_max;             /* invalid responses tolerated per
-	                                   * takeover (0 = 5) */
 	uint32_t max_inflight;            /* ha_takeover_all: syncs out at
 	                                   * once (0 = 64) */
 };
@@ -155,7 +153,7 @@ struct ha_sa_info {
 	uint8_t nonce[HAW_NONCE_LEN];
 	uint64_t jump, delta;    /* own outbound jump; delta asked of the peer */
 	uint64_t ms;             /* takeover duration (done) or age (running) */
-	unsigned reissues;
+	unsigned dropped;        /* responses dropped in this takeover */
 	enum har_rule last_drop; /* last response dropped (cluster role) */
 	/* Peer role. */
 	uint64_t answered;       /* sync requests answered (incl. resends) */
@@ -169,7 +167,7 @@ int ha_sa_info(const struct ha *h, uint32_t ike_id, struct ha_sa_info *out);
 struct ha_stats {
 	/* cluster role */
 	uint64_t takeovers, takeovers_done, takeovers_failed;
-	uint64_t sync_sent, sync_reissued, sync_timeouts;
+	uint64_t sync_sent, sync_timeouts;
 	uint64_t resp_valid, resp_dropped[HAR_RULE_MAX], resp_not_sync[16];
 	uint64_t jumps, jump_overflow, rx_advances, releases;
 	uint64_t rc_only_sent, no_support;

@@ -502,7 +502,6 @@ static void status(void *ctx, struct agent *a, struct json_object *st)
 	U(c, "takeovers_done", s->takeovers_done);
 	U(c, "takeovers_failed", s->takeovers_failed);
 	U(c, "sync_sent", s->sync_sent);
-	U(c, "sync_reissued", s->sync_reissued);
 	U(c, "sync_timeouts", s->sync_timeouts);
 	U(c, "responses_valid", s->resp_valid);
 	json_object_object_add(c, "responses_dropped", by_rule(s->resp_dropped));
@@ -570,7 +569,7 @@ static void sa_json(void *ctx, struct agent *a, uint32_t ike_id, struct json_obj
 		json_object_object_add(s, "jump", json_object_new_uint64(i.jump));
 		json_object_object_add(s, "delta", json_object_new_uint64(i.delta));
 		json_object_object_add(s, "ms", json_object_new_uint64(i.ms));
-		json_object_object_add(s, "reissues", json_object_new_int64(i.reissues));
+		json_object_object_add(s, "responses_dropped", json_object_new_int64(i.dropped));
 		if (i.last_drop)
 			json_object_object_add(s, "last_drop",
 					       json_object_new_string(har_rule_name(i.last_drop)));

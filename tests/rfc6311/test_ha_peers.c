@@ -591,7 +591,9 @@ static void t_crossing_request(void **state)
 /* ---- misbehaving peers (a hand-made responder on A) ---------------------- */
 
 struct bad {
-	int mode;                /* 0 wrong nonce, 1 M2 < M1, 2 P2 < P1, 3 twice, 4 extra */
+	int mode;                /* 0 wrong nonce, 1 M2 < M1, 2 P2 < P1, 3 twice, 4 extra,
+	                          * 5 malformed payload chain, 6 wrong nonce first, then
+	                          * valid answers */
 	int answered;
 };
 
@@ -602,28 +604,32 @@ static bool bad_oob(void *ctx, struct ike_sa *sa, const struct ikm_msg *req)
 	uint8_t plain[64], data[12];
 	struct ikm_builder b;
 	uint32_t m1, p1, ns, nr;
-	int len;
+	int len, mode = st->mode;
 
 	if (!n || n->data_len != 12)
 		return false;
+	if (mode == 6)
+		mode = st->answered ? -1 : 0;   /* -1: a valid answer */
 	m1 = get_be32(n->data + 4);
 	p1 = get_be32(n->data + 8);
 	ike_sa_mids(sa, &ns, &nr);
 	memcpy(data, n->data, 4);
-	if (st->mode == 0)
+	if (mode == 0)
 		data[0] ^= 0xff;
-	put_be32(data + 4, st->mode == 2 ? p1 - 1 : (p1 > ns ? p1 : ns));
-	put_be32(data + 8, st->mode == 1 ? m1 - 1 : m1);
+	put_be32(data + 4, mode == 2 ? p1 - 1 : (p1 > ns ? p1 : ns));
+	put_be32(data + 8, mode == 1 ? m1 - 1 : m1);
 	ikm_build_chain(&b, plain, sizeof(plain));
 	ikm_build_notify(&b, 0, NULL, 0, N_IKEV2_MESSAGE_ID_SYNC, data, 12);
-	if (st->mode == 4)
+	if (mode == 4)
 		ikm_build_notify(&b, 0, NULL, 0, 16394, NULL, 0);
 	len = ikm_build_end(&b);
 	assert_true(len > 0);
+	if (mode == 5)
+		put_be16(plain + 2, 200);   /* payload length past the end */
 	assert_int_equal(ike_sa_send_response(sa, req, 0, b.first_np, plain, (size_t)len), 0);
-	if (st->mode == 3)
+	if (mode == 3)
 		assert_int_equal(ike_sa_send_response(sa, req, 0, b.first_np, plain, (size_t)len), 0);
-	if (st->mode == 3 || st->mode == 4)
+	if (mode == 3 || mode == 4 || mode == -1)
 		ike_sa_set_mids(sa, get_be32(data + 4), m1);
 	st->answered++;
 	return true;
@@ -651,14 +657,43 @@ static const struct ike_ext_ops bad_ops = {
 	.auth_build = bad_auth_build, .oob_request = bad_oob, .info_request = bad_info,
 };
 
+/* Every copy of B's sync request on the wire (B = peer 1, MID 0 request). */
+struct sync_copies {
+	unsigned n, differ;
+	uint8_t first[1024];
+	size_t first_len;
+};
+
+static bool record_sync(struct tnet *net, const struct tpkt *p, unsigned n, void *arg)
+{
+	struct sync_copies *c = arg;
+	struct ikm_hdr h;
+
+	(void)net;
+	(void)n;
+	if (p->from != 1 || ikm_peek_hdr(p->data, p->len, &h) || h.exchange != INFORMATIONAL ||
+	    h.mid != 0 || (h.flags & IKE_FLAG_R))
+		return false;
+	if (!c->n++) {
+		assert_true(p->len <= sizeof(c->first));
+		memcpy(c->first, p->data, p->len);
+		c->first_len = p->len;
+	} else if (p->len != c->first_len || memcmp(p->data, c->first, p->len)) {
+		c->differ++;
+	}
+	return false;
+}
+
+/* B takes over against a hand-made responder on A that answers badly. */
 static void bad_peer(int mode, enum har_rule want, bool done)
 {
 	struct hnet *hn = calloc(1, sizeof(*hn));
 	struct bad st = { .mode = mode };
+	struct sync_copies cp = { 0 };
 	struct ike_sa_info b;
 	struct ha_sa_info hb;
 	struct ha_env env = { .ctx = &hn->net, .now = hnow, .wall_ms = hwall,
-			      .rng = &hn->rng[1].rng, .reissue_max = 2 };
+			      .rng = &hn->rng[1].rng };
 
 	ikc_rng_det_init(&hn->rng[1], 99);
 	assert_int_equal(ha_new(&env, &hn->ha[1]), 0);
@@ -674,24 +709,59 @@ static void bad_peer(int mode, enum har_rule want, bool done)
 	up_from(hn, 0);
 	only_sa(B, &b);
 	assert_int_equal(b.caps, IKE_CAP_MID_SYNC);
+	hn->net.drop = record_sync;
+	hn->net.drop_arg = &cp;
 	assert_int_equal(ha_takeover(HA_B, b.id), 0);
 	run(hn, 100);
 	if (done) {
 		assert_int_equal(ha_sa_info(HA_B, b.id, &hb), 0);
 		assert_int_equal(hb.state, HA_SYNC_DONE);
 		assert_int_equal(ha_stats(HA_B)->resp_valid, 1);
-		if (mode == 3) {
-			/* R6: the second copy met no outstanding request */
-			assert_int_equal(ike_engine_stats(B->e)->drop_window, 1);
-		}
-	} else {
-		/* Each invalid answer is dropped and counted by its rule; the
-		 * same request is sent again; after reissue_max we give up. */
+		/* R6: the second copy met no outstanding request */
+		assert_int_equal(ike_engine_stats(B->e)->drop_window, 1);
+		assert_int_equal(cp.n, 1);
+	} else if (mode == 6) {
+		/* The wrong nonce is dropped (R4) and B keeps waiting: the
+		 * identical request goes out again after the IKE back-off
+		 * (1 s here), is answered validly, and adopted. */
+		assert_int_equal(ha_stats(HA_B)->resp_dropped[HAR_R4], 1);
+		assert_int_equal(ha_sa_info(HA_B, b.id, &hb), 0);
+		assert_int_equal(hb.state, HA_SYNC_PENDING);
+		assert_int_equal(hb.dropped, 1);
+		run(hn, 1000);
+		assert_int_equal(ha_sa_info(HA_B, b.id, &hb), 0);
+		assert_int_equal(hb.state, HA_SYNC_DONE);
+		assert_int_equal(ha_stats(HA_B)->resp_valid, 1);
+		assert_int_equal(st.answered, 2);
+		assert_int_equal(cp.n, 2);
+		assert_int_equal(cp.differ, 0);   /* byte for byte the same request */
+		assert_mids_agree(hn);
+		assert_int_equal(ike_dpd(B->e, b.id), 0);
 		run(hn, 100);
-		assert_int_equal(ha_stats(HA_B)->resp_dropped[want], 3);
+		assert_mids_agree(hn);
+	} else {
+		/* Each invalid answer is dropped (counted by its rule, or by
+		 * the engine as malformed) and the takeover keeps waiting; the
+		 * engine retransmits the identical request with the IKE
+		 * back-off (at 1, 3 and 7 s here: 1 s x 2^k, 3 tries), every
+		 * copy is answered badly, and at 15 s B gives up: takeover
+		 * failed. */
+		run(hn, 1500);
+		assert_int_equal(ha_sa_info(HA_B, b.id, &hb), 0);
+		assert_int_equal(hb.state, HA_SYNC_PENDING);
+		assert_int_equal(hb.dropped, mode == 5 ? 0 : 2);   /* 5: the engine drops it */
+		assert_int_equal(cp.n, 2);
+		run(hn, 14000);
+		assert_int_equal(cp.n, 4);                /* first send + 3 retransmissions */
+		assert_int_equal(cp.differ, 0);           /* byte for byte the same */
+		assert_int_equal(st.answered, 4);
+		if (mode == 5)
+			assert_int_equal(ike_engine_stats(B->e)->drop_malformed, 4);
+		else
+			assert_int_equal(ha_stats(HA_B)->resp_dropped[want], 4);
 		assert_int_equal(ha_stats(HA_B)->resp_valid, 0);
+		assert_int_equal(ha_stats(HA_B)->sync_timeouts, 1);
 		assert_int_equal(ha_stats(HA_B)->takeovers_failed, 1);
-		assert_int_equal(st.answered, 3);
 		run(hn, 100);
 		/* B was the responder: its IKE SA is gone, nothing re-initiated */
 		{
@@ -709,6 +779,8 @@ static void t_bad_m2(void **state) { (void)state; bad_peer(1, HAR_M2_LOW, false)
 static void t_bad_p2(void **state) { (void)state; bad_peer(2, HAR_P2_LOW, false); }
 static void t_second_response(void **state) { (void)state; bad_peer(3, HAR_OK, true); }
 static void t_extra_in_response(void **state) { (void)state; bad_peer(4, HAR_NOT_SYNC, false); }
+static void t_malformed_response(void **state) { (void)state; bad_peer(5, HAR_OK, false); }
+static void t_bad_then_valid(void **state) { (void)state; bad_peer(6, HAR_R4, false); }
 
 /* ---- the peer role's refusals ------------------------------------------- */
 
@@ -1432,6 +1504,8 @@ int main(void)
 		cmocka_unit_test(t_bad_p2),
 		cmocka_unit_test(t_second_response),
 		cmocka_unit_test(t_extra_in_response),
+		cmocka_unit_test(t_malformed_response),
+		cmocka_unit_test(t_bad_then_valid),
 		cmocka_unit_test(t_undecryptable),
 		cmocka_unit_test(t_not_negotiated),
 		cmocka_unit_test(t_not_negotiated_raw),
