@@ -84,7 +84,17 @@ void loadgen_event(struct agent *a, const struct ike_event *ev)
 	if (!l || ev->rekey)
 		return;
 	if (ev->type == IKE_EV_IKE_UP && ours(l, ev->ike_id)) {
-		l->completed++;
+		struct ike_sa_info info;
+
+		/* An establishment counts with its Child SA only (a responder
+		 * may accept the IKE SA and refuse the Child SA, §2.21.2). */
+		if (ike_sa_info_by_id(a->e, ev->ike_id, &info) || info.n_children < 1) {
+			agent_log(a, IKE_LOG_WARN, "load: IKE SA %u up without its Child SA",
+				  ev->ike_id);
+			l->failed++;
+		} else {
+			l->completed++;
+		}
 		l->in_flight--;
 		if (l->o.mode == LOAD_DELETE)
 			ike_terminate_ike(a->e, ev->ike_id);

@@ -165,10 +165,12 @@ ipsi_charon_conf() {
 	printf 'swanctl { load = pem pkcs1 x509 pubkey random nonce }\n' > "$d/swanctl-client.conf"
 }
 
-# ipsi_charon_start NAME NS: charon with a private /run in NS.
+# ipsi_charon_start NAME NS: charon with a private /run in NS ($IPSI_PIN, if
+# set, is a command prefix such as "taskset -c 1").
 ipsi_charon_start() {
 	d=$IPSI_RUN/$1
-	ip netns exec "$2" sh -c "mount -t tmpfs tmpfs /run && \
+	# shellcheck disable=SC2086
+	${IPSI_PIN:-} ip netns exec "$2" sh -c "mount -t tmpfs tmpfs /run && \
 		STRONGSWAN_CONF=$d/strongswan.conf exec $IPSI_CHARON" \
 		> "$d/stdout" 2>&1 &
 	echo $! > "$d/pid"
