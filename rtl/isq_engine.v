@@ -107,9 +107,32 @@ module isq_engine #(
     localparam [31:0] WM1   = WM1I[31:0];
     localparam [$clog2(W)-1:0] R32 = 32;
 
-    localparam [1:0] OP_TX = 2'd0, OP_CHK = 2'd1, OP_CMT = 2'd2;
-    localparam [2:0] DP_OK = 3'd0, DP_HELD = 3'd1, DP_EXH = 3'd2, DP_INV = 3'd3,
-                     DP_REPLAY = 3'd4, DP_OLD = 3'd5;
+    localparam [1:0] OP_TX = ISQ_DPOP_TX_NEXT, OP_CHK = ISQ_DPOP_RX_CHECK,
+                     OP_CMT = ISQ_DPOP_RX_COMMIT;
+    localparam [2:0] DP_OK = ISQ_DP_OK, DP_HELD = ISQ_DP_HELD, DP_EXH = ISQ_DP_EXHAUSTED,
+                     DP_INV = ISQ_DP_INVALID, DP_REPLAY = ISQ_DP_REPLAY, DP_OLD = ISQ_DP_TOO_OLD;
+
+    // The mailbox packs and unpacks these fields of the register table by
+    // hand (fixed bit slices below); elaboration stops if the table moves
+    // one, so the RTL cannot drift from the generated C view.
+    generate
+        if (ISQ_MB_CMD_OP_LSB != 0 || ISQ_MB_CMD_OP_MSB != 7 ||
+            ISQ_MB_INST_GROUP_LSB != 0 || ISQ_MB_INST_GROUP_MSB != 15 ||
+            ISQ_MB_INST_DIR_IN_LSB != 16 || ISQ_MB_INST_DIR_IN_MSB != 16 ||
+            ISQ_MB_INST_ESN_LSB != 17 || ISQ_MB_INST_ESN_MSB != 17 ||
+            ISQ_MB_TXADD_RELEASE_LSB != 0 || ISQ_MB_TXADD_RELEASE_MSB != 0 ||
+            ISQ_MB_SFLAG_VALID_LSB != 0 || ISQ_MB_SFLAG_DIR_IN_LSB != 1 ||
+            ISQ_MB_SFLAG_ESN_LSB != 2 || ISQ_MB_SFLAG_EXHAUSTED_LSB != 3 ||
+            ISQ_MB_SFLAG_SOFT_LSB != 4 || ISQ_MB_SFLAG_SOFT_MSB != 4 ||
+            ISQ_MB_SFLAG_GROUP_LSB != 16 || ISQ_MB_SFLAG_GROUP_MSB != 31 ||
+            ISQ_MB_GFLAG_HELD_LSB != 0 || ISQ_MB_GFLAG_ESN_LSB != 1 ||
+            ISQ_MB_GFLAG_HAS_SLOTS_LSB != 2 || ISQ_MB_GFLAG_HAS_SLOTS_MSB != 2 ||
+            ISQ_MB_GCOUNT_N_OUT_LSB != 0 || ISQ_MB_GCOUNT_N_OUT_MSB != 15 ||
+            ISQ_MB_GCOUNT_N_IN_LSB != 16 || ISQ_MB_GCOUNT_N_IN_MSB != 31 ||
+            ISQ_MB_NARG != 8 || ISQ_MB_NRES != 16) begin : g_tbl_mismatch
+            isq_regs_table_mismatch u_bad ();
+        end
+    endgenerate
     localparam [63:0] M32 = 64'h0000_0000_ffff_ffff;
 
     // ------------------------------------------------------------------
@@ -333,7 +356,8 @@ module isq_engine #(
 
     // ------------------------------------------------------------------
     // A: accept
-    wire a_bad = req_bad || {1'b0, req_slot} >= NSA17 || req_op == 2'd3;
+    wire a_bad = req_bad || {1'b0, req_slot} >= NSA17 ||
+                 !(req_op == OP_TX || req_op == OP_CHK || req_op == OP_CMT);
     always @(posedge clk) begin
         if (rst)
             s1_v <= 1'b0;

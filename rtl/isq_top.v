@@ -61,6 +61,24 @@ module isq_top #(
             (INJ_DEPTH & (INJ_DEPTH - 1)) != 0 || INJ_DEPTH < 2) begin : g_bad_params
             isq_bad_parameters u_bad ();
         end
+        // The CSR read mux packs these fields of the register table by hand;
+        // elaboration stops if the table moves one (the C view would drift).
+        if (ISQ_MB_STATUS_BUSY_LSB != 0 || ISQ_MB_STATUS_BUSY_MSB != 0 ||
+            ISQ_MB_STATUS_RC_LSB != 8 || ISQ_MB_STATUS_RC_MSB != 15 ||
+            ISQ_MB_STATUS_DONE_LSB != 16 || ISQ_MB_STATUS_DONE_MSB != 31 ||
+            ISQ_EV_HEAD0_TYPE_LSB != 0 || ISQ_EV_HEAD0_TYPE_MSB != 7 ||
+            ISQ_EV_HEAD0_INDEX_LSB != 16 || ISQ_EV_HEAD0_INDEX_MSB != 31 ||
+            ISQ_DI_STATUS_BUSY_LSB != 0 || ISQ_DI_STATUS_BUSY_MSB != 0 ||
+            ISQ_DI_STATUS_REMAINING_LSB != 16 || ISQ_DI_STATUS_REMAINING_MSB != 31 ||
+            ISQ_DI_RES_HEAD0_STATUS_LSB != 0 || ISQ_DI_RES_HEAD0_STATUS_MSB != 7 ||
+            ISQ_DI_RES_HEAD0_SLOT_LSB != 16 || ISQ_DI_RES_HEAD0_SLOT_MSB != 31 ||
+            ISQ_MB_ARG != 8'h20 || ISQ_MB_RES != 8'h40 || ISQ_MB_BMP != 8'h80 ||
+            ISQ_MB_NBMP * 32 < ISQ_W_MAX || ISQ_CSR_SPAN != 32'h400 ||
+            // the event FIFO keeps 2 bits of the type
+            ISQ_EVT_EXHAUSTED > 3 || ISQ_EVT_SOFT_LIMIT > 3 ||
+            ISQ_EVT_OVERFLOW_REFUSED > 3) begin : g_tbl_mismatch
+            isq_regs_table_mismatch u_bad ();
+        end
     endgenerate
 
     // ------------------------------------------------------------------
@@ -186,10 +204,11 @@ module isq_top #(
             if (wr_mb && roff >= ISQ_MB_ARG && roff < ISQ_MB_ARG + 8'd32)
                 mb_arg[roff[4:2]] <= csr_wdata;
             // event FIFO overflow is counted, saturating
-            if (ev_valid && ev_full && ev_dropped != 32'hffff_ffff)
+            // (a clear in the cycle of a drop keeps that drop counted)
+            if (wr_ev && roff == ISQ_EV_DROPPED && csr_wdata[0])
+                ev_dropped <= {31'd0, ev_valid && ev_full};
+            else if (ev_valid && ev_full && ev_dropped != 32'hffff_ffff)
                 ev_dropped <= ev_dropped + 32'd1;
-            else if (wr_ev && roff == ISQ_EV_DROPPED && csr_wdata[0])
-                ev_dropped <= 32'd0;
             // injector registers and run
             if (wr_di) begin
                 case (roff)
@@ -247,7 +266,10 @@ module isq_top #(
                 ISQ_ID_NUM_GROUP:  rd = NUM_GROUP;
                 ISQ_ID_WINDOW:     rd = W;
                 ISQ_ID_BUILD_ID:   rd = BUILD_ID;
-                ISQ_ID_FEATURES:   rd = 32'hf;
+                ISQ_ID_FEATURES:   rd = (32'd1 << ISQ_ID_FEATURES_ESN_LSB) |
+                                        (32'd1 << ISQ_ID_FEATURES_INBOUND_LSB) |
+                                        (32'd1 << ISQ_ID_FEATURES_INJECTOR_LSB) |
+                                        (32'd1 << ISQ_ID_FEATURES_EVENTS_LSB);
                 ISQ_ID_DP_LATENCY: rd = ISQ_DP_LATENCY;
                 ISQ_ID_EVT_DEPTH:  rd = EVT_DEPTH;
                 ISQ_ID_CYCLE_LO:   rd = cycle[31:0];
@@ -308,7 +330,9 @@ module isq_top #(
         if (csr_re)
             csr_rdata <= rd;
 
-    wire unused_ok = &{1'b0, ires_full, mb_start};
+    // ires_full: the injector never issues more than the result FIFO can
+    // take (inj_fly), so a push to a full FIFO cannot happen.
+    wire unused_ok = &{1'b0, ires_full};
 endmodule
 
 `default_nettype wire

@@ -7,8 +7,10 @@
 #   awk -v mode=md -f tools/gen-regs.awk rtl/isq_regs.tbl > isq_regs.md
 #
 # The table is checked while reading: unknown kinds, duplicate names,
-# misaligned or overlapping offsets, fields outside 31..0 and codes that
-# collide within a set all stop the build.
+# misaligned or overlapping offsets, fields outside 31..0, codes that
+# collide within a set or do not fit their port width (data-path op 2 bits,
+# status 3 bits, others 8) all stop the build. The RTL checks at elaboration
+# that the fields it packs by hand sit where this table puts them.
 
 function die(msg) { printf "%s:%d: %s\n", FILENAME, FNR, msg > "/dev/stderr"; err = 1; exit 1 }
 function num(s,   v, i, c, d) {
@@ -69,6 +71,7 @@ BEGIN { nb = 0; nr = 0; nf = 0; nc = 0; nk = 0 }
 		nc++; cset[nc] = $2; cname[nc] = $3; cval[nc] = num($4); cdesc[nc] = desc(5)
 		uniq("code:" $2 "_" $3)
 		if (($2, cval[nc]) in cvals) die("code value used twice in set " $2)
+		if (cval[nc] >= 2 ^ width($2)) die("code " $3 " does not fit the " width($2) "-bit port it travels on")
 		cvals[$2, cval[nc]] = 1
 	} else if (kind == "const") {
 		nk++; kname[nk] = $2; kval[nk] = num($3); kdesc[nk] = desc(4); uniq("const:" $2)
