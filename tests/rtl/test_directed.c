@@ -309,6 +309,54 @@ static void t_rx_esn(void)
 	EXPECT_DP(chk(9, (uint32_t)(0ull - W + 4)), ISQ_DP_OK, (7ull << 32) + 4 - W);
 }
 
+/* RFC 4303 A2.2 at the exact boundary between Case A and Case B (Tl = W - 1
+ * and Tl = W - 2) and at the left edge of a window that spans two subspaces,
+ * for this build's W (the suites run W = 64, 128 and 1024). */
+static void t_rx_esn_case_edges(void)
+{
+	uint64_t h = 3ull << 32, t, b;
+
+	/* Tl = W - 1: Case A, Bl = 0 */
+	fresh();
+	t = h + W - 1;
+	CHECK_EQ(eng_install(E, 9, 4, 1, 1, t, 0, 0), ISQ_RC_OK);
+	EXPECT_DP(chk(9, 0), ISQ_DP_REPLAY, h);                       /* Seql = Bl: Th, left edge */
+	EXPECT_DP(chk(9, W - 1), ISQ_DP_REPLAY, t);
+	EXPECT_DP(chk(9, W), ISQ_DP_OK, t + 1);
+	EXPECT_DP(chk(9, 0xffffffffu), ISQ_DP_OK, h + M32);            /* Seql >= Bl: Th */
+
+	/* Tl = W - 2: Case B, Bl = 2^32 - 1 */
+	fresh();
+	t = h + W - 2;
+	CHECK_EQ(eng_install(E, 9, 4, 1, 1, t, 0, 0), ISQ_RC_OK);
+	EXPECT_DP(chk(9, 0xffffffffu), ISQ_DP_REPLAY, h - 1);          /* Seql = Bl: Th - 1, left edge */
+	EXPECT_DP(chk(9, 0xfffffffeu), ISQ_DP_OK, h + 0xfffffffeull);  /* Seql < Bl: Th */
+	EXPECT_DP(chk(9, 0), ISQ_DP_REPLAY, h);
+	EXPECT_DP(chk(9, W - 1), ISQ_DP_OK, t + 1);
+	/* one commit moves T to Tl = W - 1: the same Seql now reads as Th */
+	EXPECT_DP(cmt(9, t + 1), ISQ_DP_OK, t + 1);
+	EXPECT_DP(chk(9, 0xffffffffu), ISQ_DP_OK, h + M32);
+
+	/* A window across 2^32 k with unseen numbers on both sides of it. */
+	fresh();
+	CHECK_EQ(eng_install(E, 9, 4, 1, 1, h - 10, 0, 0), ISQ_RC_OK);
+	t = h + 5;
+	EXPECT_DP(cmt(9, t), ISQ_DP_OK, t);                            /* Tl = 5: Case B */
+	EXPECT_DP(chk(9, 0xfffffff8u), ISQ_DP_OK, h - 8);              /* Th - 1, unseen */
+	EXPECT_DP(cmt(9, h - 8), ISQ_DP_OK, h - 8);
+	EXPECT_DP(chk(9, 0xfffffff8u), ISQ_DP_REPLAY, h - 8);
+	EXPECT_DP(cmt(9, h - 8), ISQ_DP_REPLAY, h - 8);
+	EXPECT_DP(chk(9, 0xfffffff6u), ISQ_DP_REPLAY, h - 10);         /* the installed edge */
+	EXPECT_DP(chk(9, 2), ISQ_DP_OK, h + 2);                        /* Th, unseen */
+	b = t - (W - 1);                                               /* left edge B */
+	EXPECT_DP(chk(9, (uint32_t)b), ISQ_DP_REPLAY, b);
+	/* one left of B: Seql < Bl infers Th, far right of the window */
+	EXPECT_DP(chk(9, (uint32_t)(b - 1)), ISQ_DP_OK, h + (uint32_t)(b - 1));
+	EXPECT_DP(cmt(9, b - 1), ISQ_DP_TOO_OLD, b - 1);
+	EXPECT_DP(cmt(9, b), ISQ_DP_REPLAY, b);
+	CHECK_EQ(sval(9), t);
+}
+
 /* ---- data-path refusals */
 
 static void t_dp_invalid(void)
@@ -328,6 +376,56 @@ static void t_dp_invalid(void)
 	CHECK_EQ(eng_clear(E, 1), ISQ_RC_OK);
 	EXPECT_DP(tx(1), ISQ_DP_INVALID, 0);
 	CHECK_EQ(n_events(), 0);
+}
+
+/* Every data-path refusal leaves every slot and group as it was (state
+ * digest over all slot and group readbacks) and raises no event, except the
+ * first EXHAUSTED (its event, once). */
+static void t_dp_refusals_change_nothing(void)
+{
+	uint64_t before, t = 5000;
+	unsigned i;
+
+	fresh();
+	CHECK_EQ(eng_install(E, 1, 3, 0, 0, 98, 100, 0), ISQ_RC_OK);   /* outbound, hard 100 */
+	CHECK_EQ(eng_install(E, 2, 3, 1, 0, t, 0, 0), ISQ_RC_OK);      /* inbound, T = 5000 */
+	CHECK_EQ(eng_install(E, 4, 5, 1, 1, 5, 0, 0), ISQ_RC_OK);      /* ESN inbound, Th = 0 */
+	CHECK_EQ(eng_install(E, 6, 6, 0, 0, 10, 0, 0), ISQ_RC_OK);
+	CHECK_EQ(eng_group_op(E, ISQ_OP_GROUP_HOLD, 6, 0, 0, NULL), ISQ_RC_OK);
+	EXPECT_DP(cmt(2, t + 3), ISQ_DP_OK, t + 3);                     /* a hole at t + 1, t + 2 */
+	EXPECT_DP(tx(1), ISQ_DP_OK, 99);
+	EXPECT_DP(tx(1), ISQ_DP_OK, 100);
+	EXPECT_DP(tx(1), ISQ_DP_EXHAUSTED, 100);
+	expect_event(ISQ_EVT_EXHAUSTED, 1, 100);
+	CHECK_EQ(n_events(), 0);
+	before = eng_state_digest(E);
+	for (i = 0; i < 2; i++) {   /* twice: a refusal does not prepare the next one */
+		EXPECT_DP(tx(1), ISQ_DP_EXHAUSTED, 100);
+		EXPECT_DP(tx(6), ISQ_DP_HELD, 10);
+		EXPECT_DP(tx(2), ISQ_DP_INVALID, 0);                        /* wrong direction */
+		EXPECT_DP(chk(1, 7), ISQ_DP_INVALID, 0);
+		EXPECT_DP(cmt(1, 7), ISQ_DP_INVALID, 0);
+		EXPECT_DP(tx(30), ISQ_DP_INVALID, 0);                       /* free */
+		EXPECT_DP(cmt(30, 7), ISQ_DP_INVALID, 0);
+		EXPECT_DP(tx(E->num_sa), ISQ_DP_INVALID, 0);                /* out of range */
+		EXPECT_DP(cmt(E->num_sa, 7), ISQ_DP_INVALID, 0);
+		EXPECT_DP(dp(3, 2, t + 1), ISQ_DP_INVALID, 0);              /* no such op */
+		EXPECT_DP(cmt(2, M32 + 1), ISQ_DP_INVALID, 0);              /* non-ESN beyond 2^32 - 1 */
+		EXPECT_DP(cmt(2, (1ull << 32) + t + 1), ISQ_DP_INVALID, 0);
+		EXPECT_DP(cmt(2, t + 3), ISQ_DP_REPLAY, t + 3);
+		EXPECT_DP(cmt(2, t), ISQ_DP_REPLAY, t);
+		EXPECT_DP(cmt(2, t + 3 - W), ISQ_DP_TOO_OLD, t + 3 - W);
+		EXPECT_DP(cmt(2, 0), ISQ_DP_TOO_OLD, 0);
+		EXPECT_DP(chk(2, t + 3 - W), ISQ_DP_TOO_OLD, t + 3 - W);
+		EXPECT_DP(chk(2, t + 3), ISQ_DP_REPLAY, t + 3);
+		EXPECT_DP(chk(2, t + 1), ISQ_DP_OK, t + 1);                 /* a check only looks */
+		EXPECT_DP(chk(2, t + 9), ISQ_DP_OK, t + 9);
+		EXPECT_DP(chk(4, 0xfffffff0u), ISQ_DP_TOO_OLD, 0);          /* ESN: Seqh would be -1 */
+		EXPECT_DP(chk(4, 6), ISQ_DP_OK, 6);
+		CHECK_EQ(eng_state_digest(E), before);
+		CHECK_EQ(n_events(), 0);
+	}
+	CHECK_EQ(eng_epoch(E), 1);
 }
 
 /* ---- management refusals: error code, nothing changed */
@@ -555,6 +653,35 @@ static void t_group_rx_advance(void)
 	EXPECT_DP(chk(30, 0xffffffffu), ISQ_DP_REPLAY, M64);
 }
 
+/* GROUP_RX_ADVANCE with delta 0 (docs/rtl.md): an edge and nothing else;
+ * no window changes, nothing is refused. */
+static void t_rx_advance_zero(void)
+{
+	uint64_t ep, v;
+	uint32_t bmp0[32], bmp1[32];
+
+	fresh();
+	CHECK_EQ(eng_install(E, 20, 9, 1, 0, 100, 0, 0), ISQ_RC_OK);
+	EXPECT_DP(cmt(20, 105), ISQ_DP_OK, 105);
+	CHECK_EQ(eng_slot_read(E, 20, NULL, NULL, bmp0), ISQ_RC_OK);
+	CHECK_EQ(eng_group_op(E, ISQ_OP_GROUP_RX_ADVANCE, 9, 0, 0, &ep), ISQ_RC_OK);
+	CHECK_EQ(ep, 1);
+	EXPECT_DP(chk(20, 103), ISQ_DP_OK, 103);  /* still unseen */
+	EXPECT_DP(chk(20, 105), ISQ_DP_REPLAY, 105);
+	CHECK_EQ(eng_slot_read(E, 20, NULL, &v, bmp1), ISQ_RC_OK);
+	CHECK_EQ(v, 105);
+	CHECK(memcmp(bmp0, bmp1, sizeof(bmp0)) == 0);
+	CHECK_EQ(gread(9, 4), 0);   /* rx_advance */
+	CHECK_EQ(gread(9, 14), 105); /* rx_max */
+	CHECK_EQ(gread(9, 10), 1);  /* the group's last epoch moved */
+	/* at the top of the space too: delta 0 is never refused */
+	CHECK_EQ(eng_install(E, 21, 9, 1, 0, M32, 0, 0), ISQ_RC_OK);
+	CHECK_EQ(eng_group_op(E, ISQ_OP_GROUP_RX_ADVANCE, 9, 0, 0, &ep), ISQ_RC_OK);
+	CHECK_EQ(ep, 2);
+	CHECK_EQ(eng_group_op(E, ISQ_OP_GROUP_RX_ADVANCE, 9, 0, 1, NULL), ISQ_RC_OVERFLOW);
+	expect_event(ISQ_EVT_OVERFLOW_REFUSED, 9, 1);
+}
+
 static void t_group_restart(void)
 {
 	fresh();
@@ -704,11 +831,14 @@ static const struct tc_case cases[] = {
 	{ "tx_soft_limit", t_tx_soft_limit },
 	{ "rx_window", t_rx_window },
 	{ "rx_esn", t_rx_esn },
+	{ "rx_esn_case_edges", t_rx_esn_case_edges },
 	{ "dp_invalid", t_dp_invalid },
+	{ "dp_refusals_change_nothing", t_dp_refusals_change_nothing },
 	{ "bad_commands", t_bad_commands },
 	{ "group_tx_add", t_group_tx_add },
 	{ "hold_release", t_hold_release },
 	{ "group_rx_advance", t_group_rx_advance },
+	{ "rx_advance_zero", t_rx_advance_zero },
 	{ "group_restart", t_group_restart },
 	{ "slot_read_clear", t_slot_read_clear },
 	{ "event_fifo", t_event_fifo },

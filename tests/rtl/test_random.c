@@ -65,8 +65,10 @@ static int gen(struct rt *t, struct isq_tb_req *req)
 		req->seq = v - rt_below(t, W + 3);
 	else if (r < 90)
 		req->seq = v + rt_below(t, 2 * W);
-	else if (r < 95)
+	else if (r < 93)
 		req->seq = v + (rt_below(t, 4) << 31) + rt_below(t, 8);
+	else if (r < 96)   /* just past the next 2^32 boundary: a commit puts T in Case B */
+		req->seq = (((v >> 32) + 1) << 32) + rt_below(t, W);
 	else
 		req->seq = rt_rand(t);
 	if (!(flags & ISQ_MB_SFLAG_ESN_MASK) && rt_below(t, 10))
@@ -83,8 +85,12 @@ static uint64_t pick_value(struct rt *t, int esn)
 		return rt_below(t, 1000);
 	if (r < 55)
 		return top - rt_below(t, 3000) - 1;                      /* near the end */
+	if (r < 68 && esn)
+		return ((1 + rt_below(t, 8)) << 32) - rt_below(t, 2 * W) - 1; /* just below 2^32 k */
+	/* just above 2^32 k: an inbound window spanning two subspaces (RFC 4303
+	 * A2.2 Case B, Tl < W - 1), where Seql >= Bl infers Seqh = Th - 1 */
 	if (r < 80 && esn)
-		return ((1 + rt_below(t, 8)) << 32) - rt_below(t, 2 * W) - 1; /* near 2^32 k */
+		return ((1 + rt_below(t, 8)) << 32) + rt_below(t, W + W / 2);
 	return rt_below(t, top / 2);
 }
 
