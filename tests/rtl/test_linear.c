@@ -541,6 +541,161 @@ static void t_injector_arbitration(void)
 	teardown();
 }
 
+/* CMD written while an operation runs is ignored, and ARG writes then do
+ * not reach the running operation (it latched its arguments at CMD). */
+static void t_cmd_while_busy(void)
+{
+	uint32_t a[8] = { 71, 9, 5, 0, 0, 0, 0, 0 }, st0, st, i, n = 0;
+
+	rt_quiesce(&T);
+	T.gen = NULL;
+	st0 = isq_tb_rd32(T.tb, ISQ_MB_BASE + ISQ_MB_STATUS);
+	for (i = 0; i < 8; i++)
+		isq_tb_wr32(T.tb, ISQ_MB_BASE + ISQ_MB_ARG(i), a[i]);
+	isq_tb_wr32(T.tb, ISQ_MB_BASE + ISQ_MB_CMD, ISQ_OP_SLOT_INSTALL);
+	isq_tb_wr32(T.tb, ISQ_MB_BASE + ISQ_MB_ARG(0), 72);
+	isq_tb_wr32(T.tb, ISQ_MB_BASE + ISQ_MB_ARG(2), 77);
+	CHECK(isq_tb_rd32(T.tb, ISQ_MB_BASE + ISQ_MB_STATUS) & ISQ_MB_STATUS_BUSY_MASK);
+	isq_tb_wr32(T.tb, ISQ_MB_BASE + ISQ_MB_CMD, ISQ_OP_SLOT_INSTALL);
+	isq_tb_wr32(T.tb, ISQ_MB_BASE + ISQ_MB_CMD, ISQ_OP_GROUP_HOLD);
+	do
+		st = isq_tb_rd32(T.tb, ISQ_MB_BASE + ISQ_MB_STATUS);
+	while ((st & ISQ_MB_STATUS_BUSY_MASK) && n++ < 1000);
+	rt_tick(&T, 40);
+	st = isq_tb_rd32(T.tb, ISQ_MB_BASE + ISQ_MB_STATUS);
+	CHECK_EQ(ISQ_FIELD_GET(st, ISQ_MB_STATUS_DONE),
+		 (ISQ_FIELD_GET(st0, ISQ_MB_STATUS_DONE) + 1) & 0xffffu);
+	CHECK_EQ(ISQ_FIELD_GET(st, ISQ_MB_STATUS_RC), ISQ_RC_OK);
+	CHECK_EQ(st & ISQ_MB_STATUS_BUSY_MASK, 0);
+	/* the golden model runs only the first; readbacks are compared with it */
+	CHECK_EQ(isq_golden_mb(T.g, ISQ_OP_SLOT_INSTALL, a, NULL, NULL), ISQ_RC_OK);
+	CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_READ, (uint32_t[8]){ 71 }, NULL), ISQ_RC_OK);
+	CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_READ, (uint32_t[8]){ 72 }, NULL), ISQ_RC_OK);
+	CHECK_EQ(rt_mb(&T, ISQ_OP_GROUP_READ, (uint32_t[8]){ 9 }, NULL), ISQ_RC_OK);
+	CHECK_EQ(rt_mb(&T, ISQ_OP_GROUP_READ, (uint32_t[8]){ 72 % isq_tb_num_group(T.tb) }, NULL),
+		 ISQ_RC_OK);
+	CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_CLEAR, (uint32_t[8]){ 71 }, NULL), ISQ_RC_OK);
+}
+
+/* One TX presented at fire_at (and held until accepted). */
+static uint64_t fire_at;
+static int fire_done;
+
+static int gen_fire(struct rt *t, struct isq_tb_req *req)
+{
+	if (fire_done || isq_tb_cycles(t->tb) < fire_at)
+		return 0;
+	req->slot = 70;
+	req->op = ISQ_DPOP_TX_NEXT;
+	req->seq = 0;
+	fire_done = 1;
+	return 1;
+}
+
+static void fire(uint64_t at)
+{
+	fire_at = at;
+	fire_done = 0;
+	T.gen = gen_fire;
+}
+
+/* EV.DROPPED cleared in the cycle an event is dropped (FIFO full, one drop
+ * already counted): the clear is not lost, the new drop is counted (1, not
+ * 2). A TX accepted in cycle X pushes its event at the end of X + 5; the
+ * clear is written in X + k, k = 2..9. The golden model applies the clear
+ * before the operation for k <= 5. */
+static void t_dropped_clear_race(void)
+{
+	uint32_t depth = isq_tb_evt_depth(T.tb), i, k, inst[8] = { 70, 9, 98, 0, 100, 0, 0, 0 };
+	uint32_t add[8] = { 9, 0, 5, 0 };
+	uint64_t x;
+
+	for (k = 2; k <= 9; k++) {
+		rt_quiesce(&T);
+		T.gen = NULL;
+		CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_INSTALL, inst, NULL), ISQ_RC_OK);
+		for (i = 0; i <= depth; i++)  /* fill the FIFO with refusals, one dropped */
+			CHECK_EQ(rt_mb(&T, ISQ_OP_GROUP_TX_ADD, add, NULL), ISQ_RC_OVERFLOW);
+		for (i = 0; i < 2; i++) {      /* 99, 100 */
+			fire(isq_tb_cycles(T.tb));
+			rt_tick(&T, 10);
+		}
+		x = isq_tb_cycles(T.tb) + 10;
+		fire(x);                       /* EXHAUSTED: its event finds the FIFO full */
+		rt_tick(&T, (unsigned)(x + k - isq_tb_cycles(T.tb)));
+		isq_golden_wr32(T.g, ISQ_EV_BASE + ISQ_EV_DROPPED, 1);
+		isq_tb_wr32(T.tb, ISQ_EV_BASE + ISQ_EV_DROPPED, 1);   /* runs in cycle x + k */
+		rt_tick(&T, 10);
+		rt_quiesce(&T);
+		T.gen = NULL;
+		CHECK_EQ(isq_tb_rd32(T.tb, ISQ_EV_BASE + ISQ_EV_DROPPED), k <= 5);
+		CHECK(rt_check_events(&T) >= 0);   /* DROPPED and every event vs the golden model */
+		CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_CLEAR, (uint32_t[8]){ 70 }, NULL), ISQ_RC_OK);
+	}
+}
+
+/* Reset under full-rate traffic, with a group operation in flight, slots
+ * installed, a held group, events and an injector result pending: back to
+ * the power-on state (all slots free, groups initial, epoch 0, FIFOs and
+ * counters empty), and the engine works again. */
+static void t_reset_is_power_on(void)
+{
+	unsigned rc, i;
+	uint32_t arg[8] = { 1 };
+	uint64_t n0;
+
+	slots[0] = 73;
+	nslots = 1;
+	hot = 1;
+	gen_op = ISQ_DPOP_TX_NEXT;
+	setup(0, 0, 1);
+	CHECK_EQ(rt_mb(&T, ISQ_OP_SLOT_INSTALL, (uint32_t[8]){ 74, 2 }, NULL), ISQ_RC_OK);
+	isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_OP, ISQ_DPOP_TX_NEXT);
+	isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_SLOT, 74);
+	isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_COUNT, 1);
+	isq_tb_wr32(T.tb, ISQ_DI_BASE + ISQ_DI_CTRL, 1);
+	T.gen = gen;
+	rt_tick(&T, 20);
+	group_op(ISQ_OP_GROUP_HOLD, 0, 0, &rc);
+	group_op(ISQ_OP_GROUP_TX_ADD, 0, ~0ull, &rc);    /* refused: an event */
+	CHECK_EQ(rc, ISQ_RC_OVERFLOW);
+	rt_tick(&T, 10);
+	CHECK(isq_tb_rd32(T.tb, ISQ_DI_BASE + ISQ_DI_RES_COUNT) == 1);
+	CHECK(isq_tb_rd32(T.tb, ISQ_EV_BASE + ISQ_EV_COUNT) >= 1);
+	for (i = 0; i < 8; i++)
+		isq_tb_wr32(T.tb, ISQ_MB_BASE + ISQ_MB_ARG(i), arg[i]);
+	isq_tb_wr32(T.tb, ISQ_MB_BASE + ISQ_MB_CMD, ISQ_OP_GROUP_RELEASE);
+	CHECK(isq_tb_mb_busy(T.tb));
+	isq_tb_reset(T.tb);
+	/* the harness forgets what was in flight; the golden model powers on too */
+	T.gen = NULL;
+	T.qn = T.qh = 0;
+	T.have_cur = T.armed = 0;
+	T.last_epoch = 0;
+	isq_golden_reset(T.g);
+	CHECK_EQ(isq_tb_rd32(T.tb, ISQ_MB_BASE + ISQ_MB_STATUS), 0);
+	for (i = 0; i < ISQ_MB_NRES; i++)
+		CHECK_EQ(isq_tb_rd32(T.tb, ISQ_MB_BASE + ISQ_MB_RES(i)), 0);
+	CHECK_EQ(isq_tb_rd32(T.tb, ISQ_EV_BASE + ISQ_EV_COUNT), 0);
+	CHECK_EQ(isq_tb_rd32(T.tb, ISQ_EV_BASE + ISQ_EV_DROPPED), 0);
+	CHECK_EQ(isq_tb_rd32(T.tb, ISQ_DI_BASE + ISQ_DI_RES_COUNT), 0);
+	CHECK_EQ(isq_tb_rd32(T.tb, ISQ_DI_BASE + ISQ_DI_STATUS), 0);
+	CHECK_EQ(isq_tb_rd32(T.tb, ISQ_DI_BASE + ISQ_DI_COUNT), 0);
+	CHECK_EQ(isq_tb_epoch(T.tb), 0);
+	CHECK(rt_check_events(&T) >= 0);
+	CHECK(rt_check_state(&T, 80, 16) == 0);
+	/* and it runs again from there (every result compared with the golden model) */
+	n0 = T.n_dp_ok;
+	setup(0, 0, 1);
+	T.gen = gen;
+	rt_tick(&T, 30);
+	rt_quiesce(&T);
+	T.gen = NULL;
+	CHECK(T.n_dp_ok >= n0 + 20);
+	teardown();
+	hot = 0;
+}
+
 static void t_golden_agrees(void)
 {
 	CHECK_EQ(T.n_mismatch, 0);
@@ -555,6 +710,9 @@ static const struct tc_case cases[] = {
 	{ "group_read_under_traffic", t_group_read },
 	{ "edge_keeps_max", t_edge_keeps_max },
 	{ "injector_arbitration", t_injector_arbitration },
+	{ "cmd_while_busy", t_cmd_while_busy },
+	{ "dropped_clear_race", t_dropped_clear_race },
+	{ "reset_is_power_on", t_reset_is_power_on },
 	{ "all_results_match_golden", t_golden_agrees },
 };
 
