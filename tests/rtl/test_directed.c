@@ -703,6 +703,47 @@ static void t_group_restart(void)
 	CHECK_EQ(eng_install(E, 1, 2, 0, 0, 0, 0, 0), ISQ_RC_ESN_MISMATCH);
 }
 
+/* The last slot and the last group of the configuration (address widths:
+ * the last group's management row is the table's last row), next to their
+ * neighbours, which must not move. */
+static void t_extreme_indexes(void)
+{
+	uint32_t s = E->num_sa - 1, g = E->num_group - 1, g2 = E->num_group - 2;
+	uint64_t ep;
+
+	fresh();
+	CHECK_EQ(eng_install(E, s, g, 0, 1, 1000, 0, 0), ISQ_RC_OK);
+	CHECK_EQ(eng_install(E, s - 1, g, 1, 1, 2000, 0, 0), ISQ_RC_OK);
+	CHECK_EQ(eng_install(E, s - 2, g2, 0, 1, 3000, 0, 0), ISQ_RC_OK);
+	CHECK_EQ(eng_install(E, s - 3, g2, 1, 1, 4000, 0, 0), ISQ_RC_OK);
+	CHECK_EQ(eng_group_op(E, ISQ_OP_GROUP_TX_ADD, g, 0, 1ull << 40, &ep), ISQ_RC_OK);
+	CHECK_EQ(eng_group_op(E, ISQ_OP_GROUP_RX_ADVANCE, g, 0, 1ull << 33, &ep), ISQ_RC_OK);
+	CHECK_EQ(eng_group_op(E, ISQ_OP_GROUP_HOLD, g2, 0, 0, &ep), ISQ_RC_OK);
+	EXPECT_DP(tx(s), ISQ_DP_OK, (1ull << 40) + 1001);
+	EXPECT_DP(chk(s - 1, 2000 + 5), ISQ_DP_OK, (2ull << 32) + 2005);
+	EXPECT_DP(cmt(s - 1, (2ull << 32) + 2000), ISQ_DP_REPLAY, (2ull << 32) + 2000);
+	EXPECT_DP(tx(s - 2), ISQ_DP_HELD, 3000);
+	EXPECT_DP(cmt(s - 3, 4001), ISQ_DP_OK, 4001);
+	CHECK_EQ(gread(g, 0), ISQ_MB_GFLAG_ESN_MASK | ISQ_MB_GFLAG_HAS_SLOTS_MASK);
+	CHECK_EQ(gread(g, 1), 1u | (1u << 16));
+	CHECK_EQ(gread(g, 2), 1ull << 40);
+	CHECK_EQ(gread(g, 4), 1ull << 33);
+	CHECK_EQ(gread(g, 6), (1ull << 40) + 1001);
+	CHECK_EQ(gread(g, 14), (1ull << 33) + 2000);
+	CHECK_EQ(gread(g, 10), 2);
+	CHECK_EQ(gread(g2, 0), ISQ_MB_GFLAG_HELD_MASK | ISQ_MB_GFLAG_ESN_MASK |
+			       ISQ_MB_GFLAG_HAS_SLOTS_MASK);
+	CHECK_EQ(gread(g2, 2), 0);
+	CHECK_EQ(gread(g2, 4), 0);
+	CHECK_EQ(gread(g2, 14), 4001);
+	CHECK_EQ(sval(s), (1ull << 40) + 1001);
+	CHECK_EQ(sval(s - 1), (1ull << 33) + 2000);
+	CHECK_EQ(eng_clear(E, s), ISQ_RC_OK);
+	CHECK_EQ(eng_clear(E, s - 1), ISQ_RC_OK);
+	CHECK_EQ(gread(g, 1), 0);
+	EXPECT_DP(tx(s), ISQ_DP_INVALID, 0);
+}
+
 static void t_slot_read_clear(void)
 {
 	uint32_t res[16], bmp[32], i;
@@ -840,6 +881,7 @@ static const struct tc_case cases[] = {
 	{ "group_rx_advance", t_group_rx_advance },
 	{ "rx_advance_zero", t_rx_advance_zero },
 	{ "group_restart", t_group_restart },
+	{ "extreme_indexes", t_extreme_indexes },
 	{ "slot_read_clear", t_slot_read_clear },
 	{ "event_fifo", t_event_fifo },
 	{ "injector", t_injector },
