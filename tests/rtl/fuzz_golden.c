@@ -53,8 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (r[0] & 0x10)
 				off = ISQ_MB_BASE + (off & 0xfc);
 			isq_golden_wr32(g, off, v);
-			if (off == ISQ_MB_BASE + ISQ_MB_CMD && (v & 0xff) == ISQ_OP_SLOT_INSTALL &&
-			    isq_golden_rd32(g, ISQ_MB_BASE + ISQ_MB_STATUS) >> 8 == 0)
+			/* a successful install starts a new SA in its slot */
+			if (off == ISQ_MB_BASE + ISQ_MB_CMD && v == ISQ_OP_SLOT_INSTALL &&
+			    ISQ_FIELD_GET(isq_golden_rd32(g, ISQ_MB_BASE + ISQ_MB_STATUS),
+					  ISQ_MB_STATUS_RC) == ISQ_RC_OK)
 				have[isq_golden_rd32(g, ISQ_MB_BASE + ISQ_MB_ARG(0)) & 15] = 0;
 			break;
 		default:
@@ -63,7 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			epoch = res.epoch;
 			if ((r[9] % 4) == ISQ_DPOP_TX_NEXT && res.status == ISQ_DP_OK && slot < 16) {
+				uint32_t a[8] = { slot }, sr[16];
+
 				if (have[slot] && res.seq <= last[slot])
+					abort();
+				/* never past the slot's hard limit (RES3/4 of SLOT_READ) */
+				if (isq_golden_mb(g, ISQ_OP_SLOT_READ, a, sr, NULL) != ISQ_RC_OK ||
+				    res.seq > ((uint64_t)sr[3] | (uint64_t)sr[4] << 32) || res.seq == 0)
 					abort();
 				last[slot] = res.seq;
 				have[slot] = 1;
