@@ -81,6 +81,8 @@ static uint64_t pick_value(struct rt *t, int esn)
 	uint64_t r = rt_below(t, 100);
 	uint64_t top = esn ? UINT64_MAX : 0xffffffffull;
 
+	if (r < 10)
+		return rt_below(t, W);      /* ESN: Case B at the bottom of the space (Th = 0) */
 	if (r < 30)
 		return rt_below(t, 1000);
 	if (r < 55)
