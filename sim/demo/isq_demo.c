@@ -238,7 +238,8 @@ int main(int argc, char **argv)
 	run(200);
 	for (i = 0; i < 2; i++)
 		printf("  slot %u: last number before the edge %" PRIu64 ", first after %" PRIu64
-		       " (= before + 2^20 + 1)\n", st[i].slot, st[i].last_before, st[i].first_after);
+		       " (%s before + 2^20 + 1)\n", st[i].slot, st[i].last_before, st[i].first_after,
+		       st[i].first_after == st[i].last_before + (1u << 20) + 1 ? "=" : "NOT");
 	e_adv = group_op(ISQ_OP_GROUP_RX_ADVANCE, 1, 0, 100000, &rc);
 	printf("  GROUP_RX_ADVANCE(1, 100000)        -> %s, epoch %" PRIu64 "\n", rc_name(rc), e_adv);
 	quiet();
@@ -247,8 +248,10 @@ int main(int argc, char **argv)
 		uint64_t t = st[2].last;
 
 		isq_tb_set_driver(tb, NULL);
+		mb(ISQ_OP_SLOT_READ, (uint32_t[8]){ 12 }, res);
+		printf("  inbound slot 12 (right edge was %" PRIu64 ", SLOT_READ now %" PRIu64 "):\n", t,
+		       r64(res, 1));
 		isq_tb_dp(tb, ISQ_DPOP_RX_CHECK, 12, t + 1, &r);
-		printf("  inbound slot 12 (right edge was %" PRIu64 ", now %" PRIu64 "):\n", t, t + 100000);
 		printf("    RX_CHECK(%" PRIu64 ")  -> %-8s fresh before the advance\n", t + 1, dp_name(r.status));
 		isq_tb_dp(tb, ISQ_DPOP_RX_CHECK, 12, t + 99990, &r);
 		printf("    RX_CHECK(%" PRIu64 ") -> %-8s the old active may have accepted it\n", t + 99990,
@@ -260,10 +263,11 @@ int main(int argc, char **argv)
 	}
 	show_group(1);
 
-	printf("\n== 4. overflow refusal: group 3 sits 2000 numbers below 2^32-1\n");
 	run(100);
 	quiet();
 	mb(ISQ_OP_GROUP_READ, (uint32_t[8]){ 3 }, res);
+	printf("\n== 4. overflow refusal: group 3 sits %" PRIu64 " numbers below 2^32-1\n",
+	       r64(res, 8) - r64(res, 6));
 	printf("  group 3 before: tx_max %" PRIu64 ", tx_limit %" PRIu64 "\n", r64(res, 6), r64(res, 8));
 	group_op(ISQ_OP_GROUP_TX_ADD, 3, 0, 5000, &rc);
 	printf("  GROUP_TX_ADD(3, 5000)              -> %s (nothing changed, epoch stays %" PRIu64 ")\n",
