@@ -421,6 +421,9 @@ module isq_engine #(
     wire [65:0]      vdo = sub3({1'b0, s2_opnd}, {a2_base[64], a2_base}, {2'b0, g_adv});
     wire [65:0]      vdp = {1'b0, s2_opnd} - {2'b0, s3_seq};
     wire [64:0]      bo;
+    // B = T - (W - 1) lies in -(W - 1) .. 2^64 - 1, so 65 bits signed hold it;
+    // bit 65 of the 66-bit sum is a copy of the sign (the lint tool waives
+    // UNUSED for names matching unused_*).
     wire             unused_bo65;
     assign {unused_bo65, bo} = add3({a2_base[64], a2_base}, {2'b0, g_adv}, 66'd0 - {34'd0, WM1});
     wire [WB-1:0]    tlo = a2_base[WB-1:0] + g_adv[WB-1:0];
@@ -518,7 +521,7 @@ module isq_engine #(
     wire [W-1:0]  s3_oh   = {{(W-1){1'b0}}, 1'b1} << s3_sl;
     // case P: T is the number of the operation ahead, now in S4
     wire [64:0]   r_bp;
-    wire          unused_bp65;
+    wire          unused_bp65;   // as for bo: the sign fits bit 64
     assign {unused_bp65, r_bp} = {2'b0, s4_seq} - {34'd0, WM1};
     wire          r_bmv   = (s3_same && s4_cmtv) || s3_bmvo;
     wire [W-1:0]  r_bm    = r_bmv ? a3_bm : {W{1'b1}};
