@@ -102,20 +102,38 @@ static void t_basic(void **state)
 }
 
 
-/* Every algorithm combination of issue 6 (IKE and ESP), both roles. */
-static const struct alg_row {
-	const char *ike, *esp;
-} alg_rows[] = {
-	{ "aes128gcm16-prfsha256-x25519", "aes128gcm16" },
-	{ "aes256gcm16-prfsha256-x25519", "aes256gcm16" },
-	{ "aes256gcm16-prfsha384-ecp384", "aes256gcm16-esn" },
-	{ "aes128gcm16-prfsha512-ecp256", "aes128gcm16" },
-	{ "aes128-sha256-ecp256", "aes128-sha256" },
-	{ "aes256-sha256-x25519", "aes256-sha256" },
-	{ "aes256-sha384-ecp384", "aes256-sha384" },
-	{ "aes256-sha512-modp2048", "aes256-sha512-esn" },
-	{ "aes128-sha384-prfsha256-modp2048", "aes128-sha512" },
+/* Every algorithm combination of issue 6: IKE {AES-GCM-16 128/256, AES-CBC
+ * 128/256 x HMAC-SHA2-256-128/-384-192/-512-256} x PRF-HMAC-SHA2-256/384/512
+ * x groups 14/19/20/31 (96 suites), each with an ESP proposal dealt from
+ * the 8 ciphers/integrity pairs x PFS {none, 14, 19, 20, 31} (all 40
+ * appear) with and without ESN. Rows are generated in main(). */
+struct alg_row {
+	char ike[64], esp[64];
 };
+
+#define N_ALG_ROWS 96
+static struct alg_row alg_rows[N_ALG_ROWS];
+
+static void alg_rows_make(void)
+{
+	static const char *const enc[] = {
+		"aes128gcm16", "aes256gcm16", "aes128-sha256", "aes128-sha384", "aes128-sha512",
+		"aes256-sha256", "aes256-sha384", "aes256-sha512",
+	};
+	static const char *const prf[] = { "prfsha256", "prfsha384", "prfsha512" };
+	static const char *const dh[] = { "modp2048", "ecp256", "ecp384", "x25519" };
+	static const char *const pfs[] = { "", "-modp2048", "-ecp256", "-ecp384", "-x25519" };
+	unsigned i = 0;
+
+	for (unsigned e = 0; e < 8; e++)
+		for (unsigned p = 0; p < 3; p++)
+			for (unsigned d = 0; d < 4; d++, i++) {
+				snprintf(alg_rows[i].ike, sizeof(alg_rows[i].ike), "%s-%s-%s", enc[e],
+					 prf[p], dh[d]);
+				snprintf(alg_rows[i].esp, sizeof(alg_rows[i].esp), "%s%s%s", enc[i % 8],
+					 pfs[(i / 8) % 5], (i / 3) % 2 ? "-esn" : "");
+			}
+}
 
 static void t_alg(void **state)
 {
@@ -131,10 +149,20 @@ static void t_alg(void **state)
 	up(net);
 	assert_pair(net, 1);
 	assert_true(tpeer_one(A, &a, ac, &n));
-	/* A DPD and a child rekey over the negotiated SK keys. */
+	assert_int_equal(ac[0].esn, strstr(r->esp, "-esn") != NULL);
+	/* A DPD, a child rekey (with the PFS group) and an IKE rekey (the
+	 * rekeyed SKEYSEED with the row's PRF) over the negotiated keys. */
 	assert_int_equal(ike_dpd(A->e, a.id), 0);
 	tnet_run(net, 10);
 	assert_int_equal(ike_rekey_child(B->e, 1), 0);
+	tnet_run(net, 10);
+	assert_pair(net, 1);
+	assert_true(tpeer_one(A, &a, ac, &n));
+	/* the rekeyed Child SA ran the row's PFS exchange (none: no group) */
+	assert_int_equal(ac[0].suite.dh, strstr(r->esp, "-modp2048") ? 14 :
+			 strstr(r->esp, "-ecp256") ? 19 : strstr(r->esp, "-ecp384") ? 20 :
+			 strstr(r->esp, "-x25519") ? 31 : 0);
+	assert_int_equal(ike_rekey_ike(A->e, a.id), 0);
 	tnet_run(net, 10);
 	assert_pair(net, 1);
 	freenet(net);
@@ -1279,12 +1307,13 @@ int main(void)
 		cmocka_unit_test(t_bad_padding),
 		cmocka_unit_test(t_init_response_forged),
 	};
-	struct CMUnitTest algs[sizeof(alg_rows) / sizeof(alg_rows[0])];
-	char names[sizeof(alg_rows) / sizeof(alg_rows[0])][96];
+	static struct CMUnitTest algs[N_ALG_ROWS];
+	static char names[N_ALG_ROWS][160];
 	int fails;
 
-	for (size_t i = 0; i < sizeof(alg_rows) / sizeof(alg_rows[0]); i++) {
-		snprintf(names[i], sizeof(names[i]), "alg %s / %s", alg_rows[i].ike, alg_rows[i].esp);
+	alg_rows_make();
+	for (size_t i = 0; i < N_ALG_ROWS; i++) {
+		snprintf(names[i], sizeof(names[i]), "alg %.63s / %.63s", alg_rows[i].ike, alg_rows[i].esp);
 		algs[i] = (struct CMUnitTest){ names[i], t_alg, NULL, NULL, (void *)&alg_rows[i] };
 	}
 	fails = cmocka_run_group_tests_name("ike-peers", tests, NULL, NULL);
