@@ -356,13 +356,15 @@ int main(int argc, char **argv)
 	printf("%-48s %12.2f %12s\n", "simulation speed, Mcycles/s", mcps, "");
 	if (lc >= 0 && lc_max > 0)
 		printf("%-48s %5.0f / %4.0f %12s\n", "iCE40 HX8K logic cells (make synth)", lc, lc_max,
-		       "fit");
+		       lc <= lc_max ? "fit" : "fit: NOT MET");
 	if (rams >= 0)
-		printf("%-48s %7.0f / 32 %12s\n", "iCE40 HX8K block RAMs (make synth)", rams, "fit");
+		printf("%-48s %7.0f / 32 %12s\n", "iCE40 HX8K block RAMs (make synth)", rams,
+		       rams <= 32 ? "fit" : "fit: NOT MET");
 	if (fmax >= 0)
 		printf("%-48s %12.2f %12s\n", "iCE40 HX8K Fmax, MHz (make synth)", fmax, ">= 60");
 	else
-		printf("%-48s %12s %12s\n", "iCE40 HX8K Fmax, MHz (make synth)", "n/a", ">= 60");
+		printf("%-48s %12s %12s\n", "iCE40 HX8K Fmax, MHz (make synth)", "n/a",
+		       ">= 60: NOT MET");
 	printf("(%" PRIu64 ", %" PRIu64 ", %" PRIu64 " operations answered OK in the three windows)\n",
 	       ok_rand, ok_hot, ok_mix);
 
