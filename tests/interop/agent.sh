@@ -96,11 +96,14 @@ jsonval() { echo "$json" | grep -o "\"$1\":\"[^\"]*\"" | head -1 | cut -d'"' -f4
 # SPIs, the Child SPIs crosswise (our inbound = charon's outbound), and the
 # negotiated algorithms of both.
 compare_sas() { # CHARON AGENT (files named after $tag)
-	local raw json bad=0 want got integ dh
-	raw=$(swanctl_ "$1" --list-sas --raw 2>/dev/null)
+	local raw all json bad=0 want got integ dh
+	all=$(swanctl_ "$1" --list-sas --raw 2>/dev/null)
+	# The IKE SA's own fields come before its child-sas; charon keeps a
+	# rekeyed Child SA a while (state DELETED): the INSTALLED one counts.
+	raw=${all%%child-sas*}
 	json=$(agent_cli "$2" sa list --json 2>/dev/null) || return 1
 	echo "$json" > "$IPSI_RUN/sa-list.$tag.json"
-	echo "$raw" > "$IPSI_RUN/list-sas.$tag.raw"
+	echo "$all" > "$IPSI_RUN/list-sas.$tag.raw"
 	pair() { # WHAT OURS THEIRS
 		if [ -z "$2" ] || [ "$2" != "$3" ]; then
 			ipsi_log "  $1: ours=${2:-none} charon=${3:-none}"; bad=1
@@ -108,16 +111,16 @@ compare_sas() { # CHARON AGENT (files named after $tag)
 	}
 	pair "IKE SPIi" "$(jsonval spi_i)" "$(rawval initiator-spi)"
 	pair "IKE SPIr" "$(jsonval spi_r)" "$(rawval responder-spi)"
-	pair "Child SPI in/out" "$(jsonval spi_in)" "$(rawval spi-out)"
-	pair "Child SPI out/in" "$(jsonval spi_out)" "$(rawval spi-in)"
 	# IKE: encr[-integ]-prf-dh
 	want=$(kw_of "$(rawval encr-alg)" "$(rawval encr-keysize)")
 	integ=$(rawval integ-alg)
 	[ -n "$integ" ] && want="$want-$(kw_of "$integ")"
 	want="$want-$(kw_of "$(rawval prf-alg)")-$(kw_of "$(rawval dh-group)")"
 	pair "IKE algorithms" "$(jsonval ike)" "$want"
-	# Child: the algorithms after the IKE SA's in the raw line.
-	raw=${raw#*child-sas}
+	# Child: the (last) INSTALLED Child SA of the first IKE SA.
+	raw=$(echo "${all#*child-sas}" | grep -o 'net-[0-9]* {[^}]*}' | grep 'state=INSTALLED' | tail -1)
+	pair "Child SPI in/out" "$(jsonval spi_in)" "$(rawval spi-out)"
+	pair "Child SPI out/in" "$(jsonval spi_out)" "$(rawval spi-in)"
 	want=$(kw_of "$(rawval encr-alg)" "$(rawval encr-keysize)")
 	integ=$(rawval integ-alg)
 	[ -n "$integ" ] && want="$want-$(kw_of "$integ")"
@@ -296,4 +299,240 @@ agent_phase() {
 	done < <(echo "$COMBOS" | awk -F'|' 'NF == 3 { print $1, $2, $3 }')
 	agent_lifecycle responder
 	agent_lifecycle initiator
+}
+
+# ---- every algorithm combination of issue 6, both roles -----------------
+# IKE: {AES-GCM-16 128/256, AES-CBC 128/256 x HMAC-SHA2-256/384/512} x
+# PRF-HMAC-SHA2-256/384/512 x groups 14/19/20/31 = 96 suites. ESP: the same
+# 8 ciphers/integrity pairs x PFS {none, 14, 19, 20, 31} = 40, dealt out
+# over the 96 rows so that every one of them appears. Identities cycle
+# through RFC822, FQDN and IPv4. One charon and one agent stay up; each
+# row loads the single proposal on both sides (swanctl --load-all,
+# ipsecha reload), establishes, compares charon's view with ours, then our
+# agent rekeys the Child SA (with the row's PFS group, in CREATE_CHILD_SA)
+# and the IKE SA (the row's group; rekeyed SKEYSEED with the row's PRF),
+# compares again and deletes. tshark then decrypts the whole capture with
+# the agent's key log.
+mx_enc="aes128gcm16 aes256gcm16 aes128-sha256 aes128-sha384 aes128-sha512 aes256-sha256 aes256-sha384 aes256-sha512"
+mx_prf="prfsha256 prfsha384 prfsha512"
+mx_dh="modp2048 ecp256 ecp384 x25519"
+mx_pfs="- modp2048 ecp256 ecp384 x25519"
+
+mx_rows() { # prints "IKE ESP IDKIND" per row
+	local i=0 e p d enc pfs esp
+	set -f
+	local -a encs=($mx_enc) pfss=($mx_pfs)
+	set +f
+	for e in $mx_enc; do
+		for p in $mx_prf; do
+			for d in $mx_dh; do
+				enc=${encs[$((i % 8))]}
+				pfs=${pfss[$(( (i / 8) % 5 ))]}
+				esp=$enc
+				[ "$pfs" != - ] && esp="$enc-$pfs"
+				echo "$e-$p-$d $esp $((i % 3))"
+				i=$((i + 1))
+			done
+		done
+	done
+}
+
+# wait_for SECONDS CMD...: poll until CMD succeeds.
+wait_for() {
+	local n=$(( $1 * 20 )); shift
+	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.05; done
+	return 1
+}
+
+# ajq AGENT FILTER: a jq filter over our sa list --json.
+ajq() { agent_cli "$1" sa list --json 2>/dev/null | jq -r "$2" 2>/dev/null; }
+# mx_changed AGENT FILTER OLD: the filter's value is there and not OLD.
+mx_changed() { local v; v=$(ajq "$1" "$2"); [ -n "$v" ] && [ "$v" != null ] && [ "$v" != "$3" ]; }
+# One IKE SA with one Child SA on both sides (after a rekey's delete).
+mx_single() { # CHARON AGENT
+	local raw
+	raw=$(swanctl_ "$1" --list-sas --raw 2>/dev/null)
+	[ "$(echo "$raw" | grep -o 'initiator-spi=' | wc -l)" = 1 ] &&
+	[ "$(echo "$raw" | grep -o 'state=INSTALLED' | wc -l)" = 1 ] &&
+	[ "$(ajq "$2" '(.sas | length) == 1 and (.sas[0].children | length) == 1 and .sas[0].state == "ESTABLISHED"')" = true ]
+}
+mx_gone() { ! established "$1" && [ "$(ajq "$2" '.sas | length')" = 0 ]; }
+
+mx_row() { # ROLE IKE ESP IDKIND
+	local role=$1 ike=$2 esp=$3 ida idb theirs ours cid iid old r pfs
+	case $4 in
+	0) ida=a@ipsi.test idb=b@ipsi.test ;;
+	1) ida=a.ipsi.test idb=b.ipsi.test ;;
+	*) ida=$A_OUT idb=$B_OUT ;;
+	esac
+	r="matrix $role $ike / $esp ($ida)"
+	case $esp in
+	*-modp2048|*-ecp256|*-ecp384|*-x25519) pfs="PFS ${esp##*-}" ;;
+	*) pfs="no PFS" ;;
+	esac
+	if [ "$role" = responder ]; then
+		theirs=a ours=b
+		ipsi_swanctl_conf a "$A_OUT" "$B_OUT" "$ida" "$idb" "$A_TS" "$B_TS" "$ike" "$esp"
+		agent_conf b "" "$B_OUT" "$A_OUT" "$idb" "$ida" "$B_TS" "$A_TS" "$ike" "$esp" none
+	else
+		theirs=b ours=a
+		ipsi_swanctl_conf b "$B_OUT" "%any" "$idb" "$ida" "$B_TS" "$A_TS" "$ike" "$esp"
+		agent_conf a "" "$A_OUT" "$B_OUT" "$ida" "$idb" "$A_TS" "$B_TS" "$ike" "$esp" none
+	fi
+	sed -i 's/^log_level = debug/log_level = info/' "$IPSI_RUN/$ours/agent.conf"
+	agent_cli $ours reload > /dev/null 2>&1 || { bad "$r: ipsecha reload"; return; }
+	if [ "$role" = responder ]; then
+		swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
+	else
+		agent_cli a initiate ipsi > /dev/null 2>&1
+	fi
+	if ! wait_for 3 mx_single $theirs $ours; then
+		bad "$r: established"
+		agent_cli $ours terminate ipsi > /dev/null 2>&1
+		swanctl_ $theirs --terminate --ike ipsi --timeout 3 > /dev/null 2>&1
+		wait_for 3 mx_gone $theirs $ours
+		return
+	fi
+	tag=mx-$role check "$r: established, swanctl --list-sas = ipsecha sa list --json" \
+		compare_sas $theirs $ours
+	# Our agent rekeys the Child SA (CREATE_CHILD_SA with the PFS group).
+	cid=$(ajq $ours '.sas[0].children[0].id')
+	old=$(ajq $ours '.sas[0].children[0].spi_in')
+	agent_cli $ours rekey --child "$cid" > /dev/null 2>&1
+	if wait_for 3 mx_changed $ours '.sas[0].children[-1].spi_in' "$old" &&
+	   wait_for 3 mx_single $theirs $ours; then
+		tag=mx-$role check "$r: Child SA rekeyed by us ($pfs), views agree" \
+			compare_sas $theirs $ours
+	else
+		bad "$r: Child SA rekeyed by us"
+	fi
+	# Our agent rekeys the IKE SA.
+	iid=$(ajq $ours '.sas[0].id')
+	old=$(ajq $ours '.sas[0].spi_i')
+	agent_cli $ours rekey --ike "$iid" > /dev/null 2>&1
+	if wait_for 3 mx_changed $ours '.sas[-1].spi_i' "$old" &&
+	   wait_for 3 mx_single $theirs $ours; then
+		tag=mx-$role check "$r: IKE SA rekeyed by us, views agree" compare_sas $theirs $ours
+	else
+		bad "$r: IKE SA rekeyed by us"
+	fi
+	agent_cli $ours terminate ipsi > /dev/null 2>&1
+	wait_for 3 mx_gone $theirs $ours || bad "$r: deleted by us on both sides"
+}
+
+agent_matrix_phase() {
+	local role ike esp k
+	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
+		skip "agent matrix: $agent_bin not built"
+		return
+	fi
+	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
+		ipsi_topology || { bad "topology"; return; }
+	fi
+	for role in responder initiator; do
+		echo "--- agent matrix, our agent as $role: 96 IKE x 40 ESP suites"
+		for n in a b; do
+			[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
+		done
+		sleep 0.3
+		rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+		# (the agent logs at info: 96 rows of debug lines would be large)
+		if [ "$role" = responder ]; then
+			ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" ||
+				{ bad "agent matrix $role: charon start"; continue; }
+			agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test \
+				"$B_TS" "$A_TS" aes128gcm16-prfsha256-x25519 aes128gcm16 none
+			sed -i 's/^log_level = debug/log_level = info/' "$IPSI_RUN/b/agent.conf"
+			agent_start b "$IPSI_NS_B" || { bad "agent matrix $role: agent start"; continue; }
+		else
+			ipsi_charon_conf b && ipsi_charon_start b "$IPSI_NS_B" ||
+				{ bad "agent matrix $role: charon start"; continue; }
+			agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test \
+				"$A_TS" "$B_TS" aes128gcm16-prfsha256-x25519 aes128gcm16 none
+			sed -i 's/^log_level = debug/log_level = info/' "$IPSI_RUN/a/agent.conf"
+			agent_start a "$IPSI_NS_A" || { bad "agent matrix $role: agent start"; continue; }
+		fi
+		ipsi_capture_start "mx-$role"
+		while read -r ike esp k; do
+			mx_row "$role" "$ike" "$esp" "$k"
+		done < <(mx_rows)
+		ipsi_capture_stop "mx-$role"
+		if [ "$role" = responder ]; then k=b; else k=a; fi
+		IPSI_NEED_ESP=0 check "agent matrix $role: tshark decrypts all of it with the agent's key log" \
+			ipsi_check_decrypt "$IPSI_RUN/mx-$role.pcapng" "$IPSI_RUN/$k/agent-keys.log"
+		agent_stop $k
+	done
+}
+
+# ---- ESN (RFC 4303 §2.2.1, RFC 7296 §3.3.2 transform type 5) -------------
+# strongSwan's kernel-libipsec cannot install an ESN SA ("ESN not
+# supported"), and this kernel has no ESP for kernel-netlink, so charon
+# can negotiate ESN but never hold such a Child SA: what is checked is the
+# negotiation both ways, our side's install (ESN slots in our card) and how
+# each side deals with the other's failure. Our agent as responder: charon
+# offers only ESN, both select it, we install it, charon cannot and deletes
+# the Child SA, which our agent removes (IKE SA kept on both sides). Our
+# agent as initiator: charon selects ESN and refuses the Child SA in its
+# IKE_AUTH answer; our IKE SA stays up without it.
+agent_esn_phase() {
+	local ike=aes128gcm16-prfsha256-x25519 esp=aes128gcm16-esn cap j
+	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
+		skip "agent esn: $agent_bin not built"
+		return
+	fi
+	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
+		ipsi_topology || { bad "topology"; return; }
+	fi
+	echo "--- agent esn, our agent as responder: $ike / $esp"
+	for n in a b; do
+		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
+	done
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" || { bad "agent esn: charon start"; return; }
+	ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp"
+	agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp" none
+	agent_start b "$IPSI_NS_B" || { bad "agent esn: agent start"; return; }
+	ipsi_capture_start ag-esn-responder
+	swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
+	sleep 0.5
+	check "agent esn responder: charon selected ESN from our answer" \
+		grep -q "selected proposal: ESP:AES_GCM_16_128/EXT_SEQ" "$IPSI_RUN/a/charon.log"
+	check "agent esn responder: our Child SA installed with ESN (into the card)" \
+		grep -q "CHILD_SA [0-9]* established (aes128gcm16-esn, .*in dataplane" "$IPSI_RUN/b/agent.log"
+	check "agent esn responder: charon cannot install ESN (kernel-libipsec) and deletes it" \
+		grep -q "ESN not supported" "$IPSI_RUN/a/charon.log"
+	j=$(ajq b '(.sas | length) == 1 and .sas[0].state == "ESTABLISHED" and (.sas[0].children | length) == 0')
+	grep -q "removed: deleted by peer" "$IPSI_RUN/b/agent.log" || j=no
+	check "agent esn responder: our agent removed the Child SA on charon's DELETE, IKE SA kept" \
+		test "$j" = true
+	check "agent esn responder: charon's IKE SA still established" established a
+	ipsi_capture_stop ag-esn-responder
+	IPSI_NEED_ESP=0 check "agent esn responder: tshark decrypts with the agent's key log" \
+		ipsi_check_decrypt "$IPSI_RUN/ag-esn-responder.pcapng" "$IPSI_RUN/b/agent-keys.log"
+	agent_stop b
+
+	echo "--- agent esn, our agent as initiator: $ike / $esp"
+	kill "$(cat "$IPSI_RUN/a/pid")" 2>/dev/null
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	ipsi_charon_conf b && ipsi_charon_start b "$IPSI_NS_B" || { bad "agent esn: charon start"; return; }
+	ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp"
+	agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp" none
+	agent_start a "$IPSI_NS_A" || { bad "agent esn: agent start"; return; }
+	ipsi_capture_start ag-esn-initiator
+	agent_cli a initiate ipsi > /dev/null 2>&1
+	sleep 0.5
+	check "agent esn initiator: charon selected ESN from our offer" \
+		grep -q "selected proposal: ESP:AES_GCM_16_128/EXT_SEQ" "$IPSI_RUN/b/charon.log"
+	check "agent esn initiator: charon refused the Child SA (ESN not supported) in its IKE_AUTH answer" \
+		grep -q "ESN not supported" "$IPSI_RUN/b/charon.log"
+	j=$(ajq a '(.sas | length) == 1 and .sas[0].state == "ESTABLISHED" and (.sas[0].children | length) == 0')
+	check "agent esn initiator: our IKE SA up without the Child SA, nothing in the card" test "$j" = true
+	check "agent esn initiator: charon's IKE SA established" established b
+	ipsi_capture_stop ag-esn-initiator
+	IPSI_NEED_ESP=0 check "agent esn initiator: tshark decrypts with the agent's key log" \
+		ipsi_check_decrypt "$IPSI_RUN/ag-esn-initiator.pcapng" "$IPSI_RUN/a/agent-keys.log"
+	agent_stop a
+	kill "$(cat "$IPSI_RUN/b/pid")" 2>/dev/null
 }

@@ -35,7 +35,7 @@ ipsi_log() { printf '%s\n' "$*" >&2; }
 # Prerequisites that can be missing on a machine: say why and exit 77.
 ipsi_need() {
 	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-	for t in ip tshark swanctl "$IPSI_CHARON"; do
+	for t in ip tshark swanctl jq "$IPSI_CHARON"; do
 		command -v "$t" >/dev/null 2>&1 || [ -x "$t" ] || {
 			echo "SKIP: $t not installed (tools/deps.txt lists it)"; exit 77; }
 	done
