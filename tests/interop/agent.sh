@@ -536,3 +536,70 @@ agent_esn_phase() {
 	agent_stop a
 	kill "$(cat "$IPSI_RUN/b/pid")" 2>/dev/null
 }
+
+# ---- DPD both ways (RFC 7296 §2.4) ---------------------------------------
+# charon's liveness checks answered by our responder; our initiator's
+# answered by charon, and when charon is gone (killed, no DELETE) our agent
+# declares the peer dead after dpd_timeout and removes the IKE SA with its
+# Child SA.
+agent_dpd_phase() {
+	local ike=aes128-sha256-ecp256 esp=aes128-sha256 j
+	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
+		skip "agent dpd: $agent_bin not built"
+		return
+	fi
+	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
+		ipsi_topology || { bad "topology"; return; }
+	fi
+	echo "--- agent dpd: charon's DPD to our responder"
+	for n in a b; do
+		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
+	done
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" || { bad "agent dpd: charon start"; return; }
+	IPSI_DPD=1s ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp"
+	agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp" none
+	printf 'dpd_interval = 0\n' >> "$IPSI_RUN/b/agent.conf"
+	agent_start b "$IPSI_NS_B" || { bad "agent dpd: agent start"; return; }
+	ipsi_capture_start ag-dpd
+	swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
+	sleep 3.5
+	check "agent dpd: charon's DPD requests answered by our responder" \
+		bash -c "grep -q 'sending DPD request' '$IPSI_RUN/a/charon.log' &&
+			grep -q 'parsed INFORMATIONAL response [0-9]* \[ \]' '$IPSI_RUN/a/charon.log'"
+	check "agent dpd: still established after charon's DPD" established a
+	agent_stop b
+	kill "$(cat "$IPSI_RUN/a/pid")" 2>/dev/null
+	cp "$IPSI_RUN/b/agent-keys.log" "$IPSI_RUN/ag-dpd.keys"
+
+	echo "--- agent dpd: our initiator's DPD to charon, then charon killed"
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	ipsi_charon_conf b && ipsi_charon_start b "$IPSI_NS_B" || { bad "agent dpd: charon start"; return; }
+	ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp"
+	agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp" none
+	printf 'dpd_interval = 1s\ndpd_timeout = 3s\n' >> "$IPSI_RUN/a/agent.conf"
+	sed -i '/^\[global\]/a retransmit_timeout = 500ms' "$IPSI_RUN/a/agent.conf"
+	agent_start a "$IPSI_NS_A" || { bad "agent dpd: agent start"; return; }
+	agent_cli a initiate ipsi > /dev/null 2>&1
+	sleep 2.5
+	check "agent dpd: our DPD requests answered by charon" \
+		grep -q "generating INFORMATIONAL response [0-9]* \[ \]" "$IPSI_RUN/b/charon.log"
+	cat "$IPSI_RUN/a/agent-keys.log" >> "$IPSI_RUN/ag-dpd.keys"
+	j=$(cat "$IPSI_RUN/b/pid")
+	kill -9 "$j" 2>/dev/null
+	wait "$j" 2>/dev/null
+	j=false
+	for _ in $(seq 1 100); do
+		j=$(ajq a '(.sas | length) == 0')
+		[ "$j" = true ] && break
+		sleep 0.1
+	done
+	check "agent dpd: charon killed: our agent declares it dead within dpd_timeout and removes the SAs" \
+		bash -c "[ '$j' = true ] && grep -q 'peer not responding' '$IPSI_RUN/a/agent.log'"
+	ipsi_capture_stop ag-dpd
+	IPSI_NEED_ESP=0 check "agent dpd: tshark decrypts with the agent's key log" \
+		ipsi_check_decrypt "$IPSI_RUN/ag-dpd.pcapng" "$IPSI_RUN/ag-dpd.keys"
+	agent_stop a
+}
