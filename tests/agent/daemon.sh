@@ -55,6 +55,7 @@ conf() { # NAME LOCAL REMOTE LTS RTS LOCAL6 REMOTE6 LTS6 RTS6
 	[global]
 	control_socket = $RUN/$1.sock
 	log_level = debug
+	keylog = $RUN/$1.keys
 	retransmit_timeout = 500ms
 	retransmit_tries = 3
 
@@ -309,6 +310,20 @@ if cli a initiate c > /dev/null 2>&1; then
 	else ko "XDP: the SPI leaves the map with its Child SA" "$(echo "$xs" | head -c 400)"; fi
 else
 	ko "XDP: establish with steering on B" "$(tail -5 "$RUN/bx.log")"
+fi
+
+# Secrets: the logs (debug level), the CLI's views and the control socket's
+# answers never carry a key or the PSK; the opt-in key log is private (0600)
+# and holds every IKE and ESP key the agents derived.
+grep -ho '[0-9a-f]\{32,\}' "$RUN"/a.keys "$RUN"/b.keys 2>/dev/null | sort -u > "$RUN/keys.hex"
+views=$(cli a status --json; cli a sa list --json; cli a sa list; cli a status) 2>/dev/null
+nkeys=$(wc -l < "$RUN/keys.hex")
+if [ "$nkeys" -ge 8 ] && [ ${#views} -gt 500 ] && [ "$(stat -c %a "$RUN/a.keys")" = 600 ] &&
+   ! grep -qF -f "$RUN/keys.hex" "$RUN"/*.log && ! echo "$views" | grep -qF -f "$RUN/keys.hex" &&
+   ! grep -q "daemon-test-secret" "$RUN"/*.log && ! echo "$views" | grep -q "daemon-test-secret"; then
+	ok "no key ($nkeys from the key logs) and no PSK in the debug logs or the CLI's views; key log mode 0600"
+else
+	ko "secrets stay out of logs and views" "keys=$nkeys mode=$(stat -c %a "$RUN/a.keys" 2>&1)"
 fi
 
 grep -q "ERROR" "$RUN/a.log" "$RUN/b.log" && ko "no ERROR lines in the agents' logs" "$(grep -h ERROR "$RUN"/*.log | head -3)" ||
