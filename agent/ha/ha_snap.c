@@ -289,6 +289,9 @@ static int get_child(struct cur c, struct ike_child_rec *ch)
 
 		if (err)
 			return err;
+		/* A field given twice: which one would count? Refused. */
+		if (type < 32 && (seen & (1u << type)))
+			return -EBADMSG;
 		switch (type) {
 		case C_SPI:
 			if (v.left != 8 || cur_u32(&v, &ch->spi_in) || cur_u32(&v, &ch->spi_out))
@@ -364,6 +367,10 @@ int hs_rec_decode(const uint8_t *buf, size_t len, struct hs_ike *out)
 		uint32_t fl;
 
 		if (get_tlv(&c, &type, &v))
+			goto out;
+		/* Every field but the Child SAs at most once (a second
+		 * connection name, say, would leave a mix of both). */
+		if (type != T_CHILD && type < 32 && (seen & (1u << type)))
 			goto out;
 		switch (type) {
 		case T_VERSION:
@@ -736,7 +743,15 @@ int hs_key_load(const char *path, bool create, uint8_t key[HS_KEY_LEN])
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int err = read_all(path, &buf, &len, 4096);
+	struct stat st;
+	int err;
+
+	/* The cluster key opens every snapshot (all IKE and Child SA keys):
+	 * like ssh with its private keys, refuse one that group or others may
+	 * read or write. */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		return -EPERM;
+	err = read_all(path, &buf, &len, 4096);
 
 	if (err == -ENOENT && create) {
 		char hex[2 * HS_KEY_LEN + 2], dir[4096];
@@ -794,6 +809,7 @@ const char *hs_strerror(int err)
 	case -EBADMSG: return "not a valid ipsecha snapshot (truncated or malformed)";
 	case -EPROTONOSUPPORT: return "snapshot version not supported";
 	case -EKEYREJECTED: return "integrity check failed (wrong cluster key, or the file was modified)";
+	case -EPERM: return "key file accessible by group or others (chmod 600)";
 	default: return strerror(-err);
 	}
 }

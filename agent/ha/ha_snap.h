@@ -49,9 +49,9 @@ struct hs_ike {
 void hs_ike_wipe(struct hs_ike *r);
 
 /* One record: encode into buf (cap bytes); returns the length or -ENOSPC /
- * -EINVAL. Decode: 0 or -EBADMSG (malformed: lengths, missing required
- * fields, values out of range) / -EPROTONOSUPPORT (record version); unknown
- * fields are skipped (a newer writer may add some). */
+ * -EINVAL. Decode: 0 or -EBADMSG (malformed: lengths, missing required or
+ * repeated fields, values out of range) / -EPROTONOSUPPORT (record
+ * version); unknown fields are skipped (a newer writer may add some). */
 int hs_rec_encode(const struct hs_ike *r, uint8_t *buf, size_t cap);
 int hs_rec_decode(const uint8_t *buf, size_t len, struct hs_ike *out);
 
@@ -80,7 +80,7 @@ void hs_free_records(struct hs_ike *recs, size_t n);
 
 /* The cluster key: a file with 64 hex digits (or 32 raw bytes). create:
  * make a new random key (0600) if the file does not exist. 0 / -errno
- * (-EBADMSG: not a key). */
+ * (-EBADMSG: not a key; -EPERM: group or others may access the file). */
 int hs_key_load(const char *path, bool create, uint8_t key[HS_KEY_LEN]);
 
 const char *hs_strerror(int err);

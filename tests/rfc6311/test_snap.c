@@ -260,6 +260,28 @@ static void t_record_malformed(void **state)
 	off = find_tlv(m, (size_t)len, 9);
 	m[off + 4 + 3] = 200;
 	assert_int_equal(hs_rec_decode(m, (size_t)len, &b), -EBADMSG);
+	/* a field given twice (a second, shorter connection name) */
+	memcpy(m, buf, (size_t)len);
+	memcpy(m + len, "\x00\x02\x00\x01x", 5);
+	assert_int_equal(hs_rec_decode(m, (size_t)len + 5, &b), -EBADMSG);
+	/* a Child SA field given twice: the SPIs TLV of the first Child SA
+	 * repeated inside it (its length grows by 12) */
+	off = find_tlv(buf, (size_t)len, 15);
+	assert_true(off != SIZE_MAX);
+	{
+		size_t clen = (size_t)(buf[off + 2] << 8 | buf[off + 3]);
+
+		memcpy(m, buf, off + 4 + clen);
+		memcpy(m + off + 4 + clen, buf + off + 4, 12);   /* its first TLV: SPIs */
+		assert_true(buf[off + 4] == 0 && buf[off + 5] == 2);
+		memcpy(m + off + 4 + clen + 12, buf + off + 4 + clen, (size_t)len - off - 4 - clen);
+		m[off + 2] = (uint8_t)((clen + 12) >> 8);
+		m[off + 3] = (uint8_t)(clen + 12);
+		assert_int_equal(hs_rec_decode(m, (size_t)len + 12, &b), -EBADMSG);
+		/* control: the same surgery with an unknown type is accepted */
+		m[off + 4 + clen + 1] = 99;
+		assert_int_equal(hs_rec_decode(m, (size_t)len + 12, &b), 0);
+	}
 	/* zero SPI */
 	fill(&a, 1);
 	memset(a.ike.spi_r, 0, 8);
@@ -381,6 +403,18 @@ static void t_key(void **state)
 	fputs("0011\n", f);
 	fclose(f);
 	assert_int_equal(hs_key_load(path, true, k), -EBADMSG);
+	/* a key group or others may read is refused, also for create */
+	f = fopen(path, "w");
+	fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(hs_key_load(path, false, k), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(hs_key_load(path, false, k), -EPERM);
+	assert_int_equal(hs_key_load(path, true, k), -EPERM);
+	assert_int_equal(chmod(path, 0604), 0);
+	assert_int_equal(hs_key_load(path, false, k), -EPERM);
+	assert_string_equal(hs_strerror(-EPERM), "key file accessible by group or others (chmod 600)");
 	assert_string_equal(hs_strerror(-EKEYREJECTED),
 			    "integrity check failed (wrong cluster key, or the file was modified)");
 }
