@@ -50,8 +50,9 @@ struct ha_sa {
 	bool restored;
 	struct ha_restored rest;
 	uint64_t card_epoch;
-	/* A sync stream (ha_stream): back-to-back valid requests. */
+	/* A sync stream (ha_stream): valid requests one after the other. */
 	bool streaming;
+	bool stream_out;         /* a request of the stream is outstanding */
 	unsigned stream_left;
 };
 
@@ -79,9 +80,14 @@ struct ha {
 	/* The last ha_takeover_all(): from its start until nothing runs. */
 	bool all_pending;
 	uint64_t all_t0, all_ms;
-	/* Sync streams (ha_stream, the benchmark's driver). */
+	/* Sync streams (ha_stream, the benchmark's driver): IKE SAs waiting
+	 * to send their next request (a ring), at most s_window out. */
 	unsigned streams;
 	uint64_t stream_answered, stream_failed, stream_t0, stream_t1;
+	uint32_t *sq;
+	size_t sq_n, sq_cap, sq_head;
+	unsigned s_window, s_inflight;
+	bool s_pumping;
 };
 
 static void running_dec(struct ha *h);
@@ -573,6 +579,8 @@ static void ext_sa_free(void *ctx, struct ike_sa *sa)
 	}
 	if (hs->streaming)
 		h->streams--;
+	if (hs->stream_out)
+		h->s_inflight--;
 	ike_sa_set_ext(sa, NULL);
 	memset(hs, 0, sizeof(*hs));
 	free(hs);
@@ -1094,6 +1102,51 @@ static void stream_end(struct ha *h, struct ha_sa *hs, bool failed)
 		h->stream_failed++;
 }
 
+static int sq_push(struct ha *h, uint32_t id)
+{
+	if (h->sq_n == h->sq_cap) {
+		size_t cap = h->sq_cap ? 2 * h->sq_cap : 64;
+		uint32_t *q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		for (size_t i = 0; i < h->sq_n; i++)
+			q[i] = h->sq[(h->sq_head + i) % h->sq_cap];
+		free(h->sq);
+		h->sq = q;
+		h->sq_cap = cap;
+		h->sq_head = 0;
+	}
+	h->sq[(h->sq_head + h->sq_n++) % h->sq_cap] = id;
+	return 0;
+}
+
+/* Send the next request of the streams waiting in the queue, round robin,
+ * while fewer than the window are outstanding (0: no limit). */
+static void stream_pump(struct ha *h)
+{
+	if (h->s_pumping)
+		return;
+	h->s_pumping = true;
+	while (h->sq_n && (!h->s_window || h->s_inflight < h->s_window)) {
+		uint32_t id = h->sq[h->sq_head];
+		struct ike_sa *sa = ike_sa_by_id(h->e, id);
+		struct ha_sa *hs = sa ? ike_sa_ext(sa) : NULL;
+
+		h->sq_head = (h->sq_head + 1) % h->sq_cap;
+		h->sq_n--;
+		if (!hs || !hs->streaming || hs->stream_out)
+			continue;
+		if (stream_next(h, sa, hs)) {
+			stream_end(h, hs, true);
+			continue;
+		}
+		hs->stream_out = true;
+		h->s_inflight++;
+	}
+	h->s_pumping = false;
+}
+
 static void on_stream_response(void *arg, struct ike_sa *sa, const struct ikm_msg *resp)
 {
 	struct ha_sa *hs = arg;
@@ -1101,26 +1154,63 @@ static void on_stream_response(void *arg, struct ike_sa *sa, const struct ikm_ms
 	struct haw_mid mid;
 	uint32_t ns, nr;
 
+	if (hs->stream_out) {
+		hs->stream_out = false;
+		h->s_inflight--;
+	}
 	if (!hs->streaming)
 		return;
 	if (!resp || haw_parse_response(resp, &mid) != HAW_OK ||
 	    har_clu_check(&hs->pend, &mid) != HAR_OK) {
 		stream_end(h, hs, true);
+		stream_pump(h);
 		return;
 	}
 	ike_sa_mids(sa, &ns, &nr);
 	ike_sa_set_mids(sa, mid.recv > ns ? mid.recv : ns, mid.send > nr ? mid.send : nr);
 	h->stream_answered++;
 	h->stream_t1 = now_ms(h);
-	if (--hs->stream_left == 0 || stream_next(h, sa, hs))
-		stream_end(h, hs, hs->stream_left != 0);
+	if (--hs->stream_left == 0)
+		stream_end(h, hs, false);
+	else if (sq_push(h, hs->id))
+		stream_end(h, hs, true);
+	stream_pump(h);
+}
+
+void ha_stream_window(struct ha *h, unsigned window)
+{
+	h->s_window = window;
+}
+
+static void stream_stop_one(void *arg, const struct ike_sa_info *info,
+			    const struct ike_child_info *c, unsigned n)
+{
+	struct ha *h = arg;
+	struct ike_sa *sa = ike_sa_by_id(h->e, info->id);
+	struct ha_sa *hs = sa ? ike_sa_ext(sa) : NULL;
+
+	(void)c;
+	(void)n;
+	if (!hs || !hs->streaming)
+		return;
+	if (hs->stream_out)
+		hs->stream_left = 1;     /* ends with the answer on its way */
+	else
+		stream_end(h, hs, false);
+}
+
+void ha_stream_stop(struct ha *h)
+{
+	if (!h->e)
+		return;
+	ike_foreach_sa(h->e, stream_stop_one, h);
+	h->sq_n = 0;
 }
 
 int ha_stream(struct ha *h, uint32_t ike_id, unsigned count)
 {
 	struct ike_sa *sa = h->e ? ike_sa_by_id(h->e, ike_id) : NULL;
 	struct ha_sa *hs;
-	int err;
 
 	if (!sa)
 		return -ENOENT;
@@ -1131,6 +1221,8 @@ int ha_stream(struct ha *h, uint32_t ike_id, unsigned count)
 		return -ENOMEM;
 	if (hs->streaming || hs->state == HA_SYNC_PENDING || !count)
 		return -EBUSY;
+	if (sq_push(h, ike_id))
+		return -ENOMEM;
 	if (!h->streams) {
 		h->stream_answered = h->stream_failed = 0;
 		h->stream_t0 = h->stream_t1 = now_ms(h);
@@ -1138,10 +1230,8 @@ int ha_stream(struct ha *h, uint32_t ike_id, unsigned count)
 	hs->streaming = true;
 	hs->stream_left = count;
 	h->streams++;
-	err = stream_next(h, sa, hs);
-	if (err)
-		stream_end(h, hs, true);
-	return err;
+	stream_pump(h);
+	return hs->streaming || !hs->stream_left ? 0 : -EIO;
 }
 
 void ha_stream_stats(const struct ha *h, unsigned *running, uint64_t *answered,
@@ -1249,6 +1339,7 @@ void ha_free(struct ha *h)
 	free(h->kills);
 	free(h->watch);
 	free(h->queue);
+	free(h->sq);
 	free(h);
 }
 

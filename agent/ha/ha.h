@@ -115,11 +115,22 @@ unsigned ha_takeovers_running(const struct ha *h);
  * false while it still runs. */
 bool ha_takeover_all_ms(const struct ha *h, uint64_t *ms);
 
-/* A sync stream (the benchmark's cluster-side driver): count valid
- * Message ID sync exchanges back to back on one IKE SA (M1 = the peer's
+/* A sync stream (the benchmark's cluster-side driver): count valid Message
+ * ID sync exchanges one after the other on one IKE SA (M1 = the peer's
  * expected + 1 each time, fresh nonce), no dataplane operation. 0, or
- * -ENOENT, -ENOTCONN (not established / no Message ID sync), -EBUSY. */
+ * -ENOENT, -ENOTCONN (not established / no Message ID sync), -EBUSY, -EIO
+ * (could not send). The streams' IKE SAs take turns (round robin) and at
+ * most `window` requests are out at once (0: no limit, each stream sends
+ * its next request as soon as the answer is in). A window below the number
+ * of IKE SAs keeps a peer from seeing the next Message ID 0 request of an
+ * IKE SA while it may still be finishing the last one (strongSwan drops
+ * such a request as a retransmission: "ignoring request with ID 0, already
+ * processing"). */
 int ha_stream(struct ha *h, uint32_t ike_id, unsigned count);
+void ha_stream_window(struct ha *h, unsigned window);
+/* End every stream: no new request; those outstanding end with their
+ * answer (or time-out). */
+void ha_stream_stop(struct ha *h);
 /* Streams running, responses adopted, streams failed, ms from the first
  * request to the last adopted response (since the first stream started). */
 void ha_stream_stats(const struct ha *h, unsigned *running, uint64_t *answered,

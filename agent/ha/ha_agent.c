@@ -387,9 +387,14 @@ static int control(void *ctx, struct agent *a, const char *cmd, struct json_obje
 	}
 	if (!strcmp(cmd, "sync-stream")) {
 		/* The benchmark's cluster-side driver: count valid sync
-		 * exchanges back to back on one or every IKE SA. */
+		 * exchanges one after the other on one or every IKE SA. */
 		unsigned n = 0, bad = 0;
 		struct collect cl = { .g = g };
+
+		if (jbool(req, "stop")) {
+			ha_stream_stop(g->h);
+			return 0;
+		}
 
 		if (!jint(req, "count", &v) || v <= 0 || v > 1000000) {
 			jerr(resp, "need \"count\" (1..1000000)");
@@ -414,6 +419,16 @@ static int control(void *ctx, struct agent *a, const char *cmd, struct json_obje
 			if (cl.ids)
 				cl.ids[cl.n++] = (uint32_t)id;
 		}
+		{
+			int64_t w = 0;
+
+			if (jint(req, "window", &w) && (w < 0 || w > 1000000)) {
+				free(cl.ids);
+				jerr(resp, "\"window\": 0..1000000");
+				return -EINVAL;
+			}
+			ha_stream_window(g->h, (unsigned)w);
+		}
 		for (size_t i = 0; i < cl.n; i++) {
 			if (ha_stream(g->h, cl.ids[i], (unsigned)v))
 				bad++;
@@ -434,6 +449,8 @@ static int control(void *ctx, struct agent *a, const char *cmd, struct json_obje
 		json_object_object_add(resp, "answered", json_object_new_uint64(answered));
 		json_object_object_add(resp, "failed", json_object_new_uint64(failed));
 		json_object_object_add(resp, "ms", json_object_new_uint64(ms));
+		/* the agent's clock now: rates over an interval of samples */
+		json_object_object_add(resp, "now_ms", json_object_new_uint64(agent_now()));
 		return 0;
 	}
 	if (!strcmp(cmd, "child-create")) {

@@ -106,8 +106,10 @@ acli() { local n=$1; shift; IPSECHA_AGENT_SOCKET=$RUN/$n.sock "$CLI" "$@"; }
 agent_start() {
 	local n=$1 ns=$2
 	shift 2
-	# HSH_CPU=N pins the agent to one CPU (the benchmark)
-	ip netns exec "$ns" ${HSH_CPU:+taskset -c "$HSH_CPU"} "$AGENT" --config "$RUN/$n.conf" \
+	# HSH_CPU=N pins the agent to one CPU, HSH_NICE=N sets its nice value
+	# (the benchmark)
+	ip netns exec "$ns" ${HSH_CPU:+taskset -c "$HSH_CPU"} ${HSH_NICE:+nice -n "$HSH_NICE"} \
+		"$AGENT" --config "$RUN/$n.conf" \
 		--state-key "$RUN/state.key" "$@" >> "$RUN/$n.log" 2>&1 &
 	hsh_pids+=($!)
 	eval "pid_$n=$!"

@@ -1435,6 +1435,50 @@ static void t_stream_and_all(void **state)
 	assert_int_equal(failed, 0);
 	assert_int_equal(ha_stats(HA_A)->req_answered, 80);
 	assert_int_equal(ha_stream(HA_B, 999, 1), -ENOENT);
+	/* A window of 1: the two IKE SAs take turns, one request out at a
+	 * time (the first waits in the queue while the window is full). */
+	{
+		struct tsa s;
+		struct sync_copies cp = { 0 };
+
+		tpeer_sas(B, &s);
+		ha_stream_window(HA_B, 1);
+		hn->net.hold = true;
+		hn->net.drop = record_sync;
+		hn->net.drop_arg = &cp;
+		assert_int_equal(ha_stream(HA_B, s.sa[0].id, 10), 0);
+		assert_int_equal(ha_stream(HA_B, s.sa[1].id, 10), 0);
+		{
+			unsigned q = 0;
+
+			for (struct tpkt *p = hn->net.head; p; p = p->next)
+				q++;
+			assert_int_equal(q, 1);   /* the second stream waits */
+		}
+		hn->net.hold = false;
+		tnet_pump(&hn->net);
+		ha_stream_stats(HA_B, &running, &answered, &failed, &ms);
+		assert_int_equal(running, 0);
+		assert_int_equal(answered, 20);
+		assert_int_equal(failed, 0);
+		assert_int_equal(cp.n, 20);
+		hn->net.drop = NULL;
+		/* Stopped: queued streams end at once, outstanding ones with
+		 * their answer; nothing counts as failed. */
+		assert_int_equal(ha_stream(HA_B, s.sa[0].id, 1000000), 0);
+		assert_int_equal(ha_stream(HA_B, s.sa[1].id, 1000000), 0);
+		hn->net.hold = true;
+		ha_stream_stop(HA_B);
+		ha_stream_stats(HA_B, &running, &answered, &failed, &ms);
+		assert_int_equal(running, 1);      /* the one out */
+		hn->net.hold = false;
+		tnet_pump(&hn->net);
+		ha_stream_stats(HA_B, &running, &answered, &failed, &ms);
+		assert_int_equal(running, 0);
+		assert_int_equal(answered, 1);
+		assert_int_equal(failed, 0);
+		ha_stream_window(HA_B, 0);
+	}
 	/* takeover of both: the duration is known once both are done */
 	assert_int_equal(ha_takeover_all(HA_B, &running, NULL), 0);
 	assert_int_equal(running, 2);
