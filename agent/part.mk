@@ -54,6 +54,18 @@ $(BIN)/fuzz-ike-msg: tests/agent/fuzz_msg.c agent/ike/msg.c agent/ike/rules.c
 $(BIN)/fuzz-ike-engine: tests/agent/fuzz_engine.c $(IKE_SRCS) $(IKC_SRCS) $(AGC_SRCS) $(IKL_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(IKE_FUZZ_FLAGS) -o $@ $^ -linih -lcrypto -lpthread
+# Authenticated input: SK plaintexts sealed with a real IKE SA's keys between
+# two in-memory engines (tests/agent/tpeer.c); its seed writer is the same
+# file built as a program.
+IKE_FUZZ_AUTH_SRCS := tests/agent/fuzz_auth.c tests/agent/tpeer.c $(IKE_SRCS) $(IKC_SRCS) \
+	$(AGC_SRCS) $(IKL_SRCS)
+$(BIN)/fuzz-ike-auth: $(IKE_FUZZ_AUTH_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(IKE_FUZZ_FLAGS) -I$(TOP)/tests/agent -o $@ $^ -linih -lcrypto -lpthread
+$(BIN)/fuzz-ike-auth-seeds: $(IKE_FUZZ_AUTH_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(filter-out -fsanitize=%,$(IKE_FUZZ_FLAGS)) -DFUZZ_AUTH_SEEDS \
+		-I$(TOP)/tests/agent -o $@ $^ -linih -lcrypto -lpthread
 
 # ---- extensions ------------------------------------------------------------------
 # agent/ha/ha.mk (RFC 6311) sees everything above and may append to
@@ -94,7 +106,8 @@ test-ike-unit: $(IKE_UNIT_BINS)
 	$(RUN_SUITE) $(if $(ASAN_RUN),asan-)ike-units $(BIN)/test-ike-units || rc=1; \
 	$(RUN_SUITE) $(if $(ASAN_RUN),asan-)ike-peers $(BIN)/test-ike-peers || rc=1; \
 	exit $$rc
-test-ike-fuzz-msg: $(BIN)/fuzz-ike-msg $(BIN)/fuzz-ike-engine
+test-ike-fuzz-msg: $(BIN)/fuzz-ike-msg $(BIN)/fuzz-ike-engine $(BIN)/fuzz-ike-auth \
+		$(BIN)/fuzz-ike-auth-seeds
 	$(Q)$(RUN_SUITE) ike-msg-fuzz tests/agent/run-fuzz $(BIN) $(IKE_FUZZ_SECONDS)
 test-ike-daemon: $(BIN)/ipsecha-agent $(BIN)/ipsecha $(BIN)/ipsecha-card-sim
 	$(Q)$(RUN_SUITE) $(if $(ASAN_RUN),asan-)ike-daemon tests/agent/daemon.sh $(BIN)
