@@ -42,6 +42,8 @@ check "the responder asserted only what the initiator offered" \
 spi_i=$(sa_get a 0 .spi_i)
 p_idx=$(sas p | jq "map(.spi_i) | index(\"$spi_i\")")
 a_out=$(sa_get a 0 '.children[0].slot_out') a_in=$(sa_get a 0 '.children[0].slot_in')
+# that Child SA, by SPI (the order of .children changes with a second one)
+a_spi_out=$(sa_get a 0 '.children[0].spi_out')
 p_out=$(sa_get p "$p_idx" '.children[0].slot_out') p_in=$(sa_get p "$p_idx" '.children[0].slot_in')
 p_other=$((1 - p_idx))
 p_other_out=$(sa_get p $p_other '.children[0].slot_out')
@@ -62,6 +64,16 @@ send() { # FROM TO OUTSLOT INSLOT COUNT RECORDFILE
 : > "$RUN/a.seqs"
 check "card traffic A -> P accepted" send a p "$a_out" "$p_in" 40 "$RUN/a.seqs"
 check "card traffic P -> A accepted" send p a "$p_out" "$a_in" 40 ""
+# Every outbound slot of the gateway (both IKE SAs, all Child SAs) issues
+# numbers too, recorded as "SPI number" (the no-reuse property per slot).
+gw_tx_all() { # NAME COUNT FILE
+	local x
+	for x in $(sas "$1" | jq -r '.[] | .children[] | "\(.spi_out):\(.slot_out)"'); do
+		card_tx "$1" "${x#*:}" "$2" | sed "s/^/${x%%:*} /" >> "$3"
+	done
+}
+: > "$RUN/a.all"
+gw_tx_all a 30 "$RUN/a.all"
 
 # ---- the snapshot, then the old active goes on --------------------------------
 acli a state save "$RUN/a.snap" > /dev/null
@@ -75,8 +87,9 @@ p_id=$(sa_get p "$p_idx" .id)
 acli p dpd --ike "$p_id" > /dev/null; sleep 0.2
 send a p "$a_out" "$p_in" 150 "$RUN/a.seqs"
 send p a "$p_out" "$a_in" 100 ""
-check "after the snapshot: 3 DPDs from A, 1 from P, 150 + 100 ESP packets" \
-	test "$(wc -l < "$RUN/a.seqs")" = 190
+gw_tx_all a 70 "$RUN/a.all"
+check "after the snapshot: 3 DPDs from A, 1 from P; 150 + 100 sequence numbers through the cards, 70 more on every gateway slot" \
+	test "$(wc -l < "$RUN/a.seqs")" = 190 -a "$(wc -l < "$RUN/a.all")" = 300
 
 # ---- failover -----------------------------------------------------------------
 capture_start sync "$NSG" "$VG"
@@ -85,7 +98,10 @@ agent_start b "$NSG" --restore "$RUN/a.snap" || { ko "agent b start"; exit 1; }
 b_idx=$(sas b | jq "map(.spi_i) | index(\"$spi_i\")")
 b_id=$(sa_get b "$b_idx" .id)
 b_group=$(sa_get b "$b_idx" .group)
-b_out=$(sa_get b "$b_idx" '.children[0].slot_out') b_in=$(sa_get b "$b_idx" '.children[0].slot_in')
+# B's slots of the Child SA we follow (by SPI: B restored the Child SAs in
+# the snapshot's order)
+b_child() { sas b | jq -r ".[$b_idx].children[] | select(.spi_out == \"$a_spi_out\") | $1"; }
+b_out=$(b_child .slot_out) b_in=$(b_child .slot_in)
 check "restore: B holds the IKE SAs (sync state held, card group held)" \
 	test "$(sa_get b "$b_idx" .sync.state)/$(group_json b "$b_group" | jq -r .held)" = "held/true"
 check "restore: a held group issues no sequence number" \
@@ -141,6 +157,18 @@ check "takeover of the second IKE SA (it was held until now)" \
 	test "$(sa_get b $o_idx .sync.state)" = done
 check "peer: the second IKE SA's slot moved only now" \
 	test "$(( $(sa_get p $p_other '.children[0].tx_next') - p_other_tx0 ))" = "$(sa_get b $o_idx .sync.delta)"
+# No reuse on any slot: every number A's card issued (SPI, number) against
+# every number B's card issues after both takeovers.
+: > "$RUN/b.all"
+gw_tx_all b 50 "$RUN/b.all"
+sed "s/^/$a_spi_out /" "$RUN/a.seqs" >> "$RUN/a.all"
+sed "s/^/$a_spi_out /" "$RUN/b.seqs" >> "$RUN/b.all"
+above=$(awk 'FNR == NR { if (!($1 in amax) || $2 > amax[$1]) amax[$1] = $2; next }
+	$1 in amax && $2 <= amax[$1] { bad++ } END { print bad + 0 }' "$RUN/a.all" "$RUN/b.all")
+check "no reuse on any of the gateway's $(cut -d' ' -f1 "$RUN/a.all" | sort -u | wc -l) outbound slots: $(wc -l < "$RUN/a.all") numbers from A, $(wc -l < "$RUN/b.all") from B, none twice, B's all above A's on each slot" \
+	test -z "$(sort "$RUN/a.all" "$RUN/b.all" | uniq -d)" -a "$above" = 0 -a \
+	"$(cut -d' ' -f1 "$RUN/b.all" | sort -u)" = "$(cut -d' ' -f1 "$RUN/a.all" | sort -u)" -a \
+	"$(cut -d' ' -f1 "$RUN/a.all" | sort -u | wc -l)" = 3
 
 # ---- exchanges after the takeover, from either side -----------------------------
 acli b dpd --ike "$b_id" > /dev/null; sleep 0.3
