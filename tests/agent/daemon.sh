@@ -74,7 +74,7 @@ conf() { # NAME LOCAL REMOTE LTS RTS LOCAL6 REMOTE6 LTS6 RTS6
 	remote = $3
 	psk = "daemon-test-secret-0123456"
 	ike = aes256-sha384-ecp384
-	esp = aes256-sha384
+	esp = aes256-sha384-esn
 	local_ts = $4
 	remote_ts = $5
 	encap = yes
@@ -88,6 +88,16 @@ conf() { # NAME LOCAL REMOTE LTS RTS LOCAL6 REMOTE6 LTS6 RTS6
 	psk = "daemon-test-secret-0123456"
 	ike = aes256gcm16-prfsha384-ecp384
 	esp = aes256gcm16
+	local_ts = $9
+	remote_ts = ${10}
+	dpd_interval = 0
+
+	[conn v6ip]
+	local = $6
+	remote = $7
+	psk = "daemon-test-secret-0123457"
+	ike = aes128-sha512-prfsha512-modp2048
+	esp = aes128-sha512
 	local_ts = $9
 	remote_ts = ${10}
 	dpd_interval = 0
@@ -162,6 +172,15 @@ rd=$("$CLI" card --dev "$card_a" --json sa read "$slot" 2>&1)
 if echo "$rd" | grep -q '"valid": *true' && echo "$rd" | grep -q "\"group\": *$grp"; then
 	ok "the Child SA's outbound slot is installed in the card, in the IKE SA's group"
 else ko "the Child SA's outbound slot is installed in the card" "$card_a slot $slot: $rd"; fi
+# RFC 4303 §3.3.3 / §3.4.3: the sender's counter starts at 0 (the first
+# packet carries 1), the receiver's window is empty; no ESN negotiated.
+slot_in=$(jq_ 'd["sas"][0]["children"][0]["slot_in"]' < "$RUN/a.json")
+ri=$("$CLI" card --dev "$card_a" --json sa read "$slot_in" 2>&1)
+r=$(echo "$rd$ri" | tr -d ' \n')
+if echo "$r" | grep -q '"last_seq":0' && echo "$r" | grep -q '"right_edge":0' &&
+   [ "$(echo "$r" | grep -o '"esn":false' | wc -l)" = 2 ]; then
+	ok "card slots start per RFC 4303 (outbound last 0, inbound window empty), ESN off as negotiated"
+else ko "card slots' initial values and ESN mode" "$r"; fi
 emb=$(cli a status --json | jq_ 'd["dataplane"]["embedded"] and d["stats"]["ike_established"] == 1')
 check "status --json: embedded simulated card, counters" test "$emb" = True
 cli a sa list | grep -q "ESTABLISHED, initiator" && cli b status | grep -q "IKE SAs: 1"
@@ -212,12 +231,30 @@ check "ipsecha dpd: answered" test "$tx1" -gt "$tx0"
 out=$(cli b initiate nat 2>&1)
 r=$(cli b sa list --json | jq_ '[s for s in d["sas"] if s["conn"] == "nat"][0]["local"].endswith(":4500") and [s for s in d["sas"] if s["conn"] == "nat"][0]["children"][0]["encap"]')
 check "encap = yes: IKE on UDP 4500 (non-ESP marker), ESP in UDP" test "$r" = True
+# ESN as negotiated (esp = aes256-sha384-esn): both slots of the Child SA in
+# ESN mode on both cards.
+esn_ok=yes
+for n in a b; do
+	cd_=$(cli $n status --json | jq_ 'd["dataplane"]["card"]')
+	for k in slot_in slot_out; do
+		sl=$(cli $n sa list --json | jq_ '[s for s in d["sas"] if s["conn"] == "nat"][0]["children"][0]["'$k'"]')
+		e=$(cli $n sa list --json | jq_ '[s for s in d["sas"] if s["conn"] == "nat"][0]["children"][0]["esn"]')
+		"$CLI" card --dev "$cd_" --json sa read "$sl" 2>&1 | tr -d ' \n' | grep -q '"esn":true' &&
+			[ "$e" = True ] || esn_ok=no
+	done
+done
+check "ESN negotiated: the Child SA's slots are ESN slots in both cards" test "$esn_ok" = yes
 
 # IPv6 transport, FQDN identities, IPv6 selectors.
 out=$(cli a initiate v6 2>&1)
 r=$(cli b sa list --json | jq_ '[s for s in d["sas"] if s["conn"] == "v6"][0]["remote"] == "[2001:db8::1]:500" and [s for s in d["sas"] if s["conn"] == "v6"][0]["remote_id"] == "fqdn:a.ipsa.example" and [s for s in d["sas"] if s["conn"] == "v6"][0]["children"][0]["ts_remote"][0].startswith("2001:db8:1::")')
 check "IPv6: IKE over IPv6 with FQDN identities and IPv6 selectors" test "$r" = True
 cli a terminate v6 > /dev/null; sleep 0.3
+# IPv6 address identities (ID_IPV6_ADDR, the default without *_id).
+out=$(cli b initiate v6ip 2>&1)
+r=$(cli a sa list --json | jq_ '[s for s in d["sas"] if s["conn"] == "v6ip"][0]["remote_id"] == "2001:db8::2" and [s for s in d["sas"] if s["conn"] == "v6ip"][0]["local_id"] == "2001:db8::1"')
+check "IPv6 address identities (ID_IPV6_ADDR)" test "$r" = True
+cli b terminate v6ip > /dev/null; sleep 0.3
 
 # Terminate by id and by connection.
 n=$(cli a sa list --json | jq_ 'len(d["sas"])')
