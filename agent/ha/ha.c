@@ -19,6 +19,7 @@
 /* Per IKE SA state (engine: ike_sa_ext). */
 struct ha_sa {
 	struct ha *h;
+	struct ike_sa *sa;
 	uint32_t id;
 	uint32_t offered, peer_offered;
 	/* Peer role. */
@@ -84,7 +85,7 @@ struct ha {
 	 * to send their next request (a ring), at most s_window out. */
 	unsigned streams;
 	uint64_t stream_answered, stream_failed, stream_t0, stream_t1;
-	uint32_t *sq;
+	struct ha_sa **sq;
 	size_t sq_n, sq_cap, sq_head;
 	unsigned s_window, s_inflight;
 	bool s_pumping;
@@ -124,6 +125,7 @@ static struct ha_sa *hsa_get(struct ha *h, struct ike_sa *sa)
 	if (!hs)
 		return NULL;
 	hs->h = h;
+	hs->sa = sa;
 	hs->id = ike_sa_id(sa);
 	ike_sa_set_ext(sa, hs);
 	return hs;
@@ -581,6 +583,9 @@ static void ext_sa_free(void *ctx, struct ike_sa *sa)
 		h->streams--;
 	if (hs->stream_out)
 		h->s_inflight--;
+	for (size_t i = 0; i < h->sq_n; i++)
+		if (h->sq[(h->sq_head + i) % h->sq_cap] == hs)
+			h->sq[(h->sq_head + i) % h->sq_cap] = NULL;
 	ike_sa_set_ext(sa, NULL);
 	memset(hs, 0, sizeof(*hs));
 	free(hs);
@@ -1102,11 +1107,13 @@ static void stream_end(struct ha *h, struct ha_sa *hs, bool failed)
 		h->stream_failed++;
 }
 
-static int sq_push(struct ha *h, uint32_t id)
+/* The ring holds the streams' per-SA state directly (no lookup by id per
+ * request); ext_sa_free() takes a freed IKE SA out. */
+static int sq_push(struct ha *h, struct ha_sa *hs)
 {
 	if (h->sq_n == h->sq_cap) {
 		size_t cap = h->sq_cap ? 2 * h->sq_cap : 64;
-		uint32_t *q = malloc(cap * sizeof(*q));
+		struct ha_sa **q = malloc(cap * sizeof(*q));
 
 		if (!q)
 			return -ENOMEM;
@@ -1117,7 +1124,7 @@ static int sq_push(struct ha *h, uint32_t id)
 		h->sq_cap = cap;
 		h->sq_head = 0;
 	}
-	h->sq[(h->sq_head + h->sq_n++) % h->sq_cap] = id;
+	h->sq[(h->sq_head + h->sq_n++) % h->sq_cap] = hs;
 	return 0;
 }
 
@@ -1129,15 +1136,13 @@ static void stream_pump(struct ha *h)
 		return;
 	h->s_pumping = true;
 	while (h->sq_n && (!h->s_window || h->s_inflight < h->s_window)) {
-		uint32_t id = h->sq[h->sq_head];
-		struct ike_sa *sa = ike_sa_by_id(h->e, id);
-		struct ha_sa *hs = sa ? ike_sa_ext(sa) : NULL;
+		struct ha_sa *hs = h->sq[h->sq_head];
 
 		h->sq_head = (h->sq_head + 1) % h->sq_cap;
 		h->sq_n--;
 		if (!hs || !hs->streaming || hs->stream_out)
 			continue;
-		if (stream_next(h, sa, hs)) {
+		if (stream_next(h, hs->sa, hs)) {
 			stream_end(h, hs, true);
 			continue;
 		}
@@ -1172,7 +1177,7 @@ static void on_stream_response(void *arg, struct ike_sa *sa, const struct ikm_ms
 	h->stream_t1 = now_ms(h);
 	if (--hs->stream_left == 0)
 		stream_end(h, hs, false);
-	else if (sq_push(h, hs->id))
+	else if (sq_push(h, hs))
 		stream_end(h, hs, true);
 	stream_pump(h);
 }
@@ -1221,7 +1226,7 @@ int ha_stream(struct ha *h, uint32_t ike_id, unsigned count)
 		return -ENOMEM;
 	if (hs->streaming || hs->state == HA_SYNC_PENDING || !count)
 		return -EBUSY;
-	if (sq_push(h, ike_id))
+	if (sq_push(h, hs))
 		return -ENOMEM;
 	if (!h->streams) {
 		h->stream_answered = h->stream_failed = 0;

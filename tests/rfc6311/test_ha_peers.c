@@ -1486,6 +1486,24 @@ static void t_stream_and_all(void **state)
 	run(hn, 100);
 	assert_true(ha_takeover_all_ms(HA_B, &ms));
 	assert_int_equal(ha_stats(HA_B)->takeovers_done, 2);
+	/* An IKE SA that goes away while its stream waits in the queue
+	 * leaves it (ASan: no stale pointer is used). */
+	{
+		struct tsa s;
+
+		tpeer_sas(B, &s);
+		ha_stream_window(HA_B, 1);
+		hn->net.hold = true;
+		assert_int_equal(ha_stream(HA_B, s.sa[0].id, 5), 0);
+		assert_int_equal(ha_stream(HA_B, s.sa[1].id, 5), 0);
+		assert_int_equal(ike_drop_ike(B->e, s.sa[1].id), 0);
+		hn->net.hold = false;
+		run(hn, 50);
+		ha_stream_stats(HA_B, &running, &answered, &failed, &ms);
+		assert_int_equal(running, 0);
+		assert_int_equal(answered, 5);
+		assert_int_equal(failed, 0);
+	}
 	(void)b;
 	freehn(hn);
 }
