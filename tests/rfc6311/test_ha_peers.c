@@ -850,6 +850,56 @@ static void t_undecryptable(void **state)
 
 /* A sync request on an IKE SA that did not negotiate Message ID sync is
  * ignored (dropped by rule §5, counted). */
+/* The cluster role: an undecryptable copy of the response (ICV broken on
+ * the wire) is ignored by the engine before any rule; the request stays
+ * outstanding, its identical retransmission is answered again by the peer
+ * (an identical retransmission, P-a's exception) and that answer adopted. */
+static bool corrupt_first_response(struct tnet *net, const struct tpkt *p, unsigned n, void *arg)
+{
+	int *left = arg;
+	struct ikm_hdr h;
+
+	(void)net;
+	(void)n;
+	if (p->from != 0 || *left <= 0 || ikm_peek_hdr(p->data, p->len, &h))
+		return false;
+	if (h.exchange == INFORMATIONAL && h.mid == 0 && (h.flags & IKE_FLAG_R)) {
+		((struct tpkt *)p)->data[p->len - 1] ^= 0x55;   /* ICV */
+		(*left)--;
+	}
+	return false;
+}
+
+static void t_undecryptable_response(void **state)
+{
+	struct hnet *hn = mk(SYNC, SYNC);
+	struct ike_sa_info b;
+	struct ha_sa_info hb;
+	uint64_t auth0;
+	int left = 1;
+
+	(void)state;
+	up_from(hn, 0);
+	only_sa(B, &b);
+	auth0 = ike_engine_stats(B->e)->drop_auth;
+	hn->net.drop = corrupt_first_response;
+	hn->net.drop_arg = &left;
+	assert_int_equal(ha_takeover(HA_B, b.id), 0);
+	run(hn, 100);
+	assert_int_equal(ike_engine_stats(B->e)->drop_auth, auth0 + 1);
+	assert_int_equal(ha_sa_info(HA_B, b.id, &hb), 0);
+	assert_int_equal(hb.state, HA_SYNC_PENDING);
+	assert_int_equal(hb.dropped, 0);              /* never reached the rules */
+	run(hn, 1500);
+	assert_int_equal(ha_stats(HA_A)->req_answered, 1);
+	assert_int_equal(ha_stats(HA_A)->req_resent, 1);
+	assert_int_equal(ha_sa_info(HA_B, b.id, &hb), 0);
+	assert_int_equal(hb.state, HA_SYNC_DONE);
+	assert_mids_agree(hn);
+	assert_alive(hn);
+	freehn(hn);
+}
+
 static void t_not_negotiated(void **state)
 {
 	struct hnet *hn = mk("", SYNC);
@@ -1569,6 +1619,7 @@ int main(void)
 		cmocka_unit_test(t_malformed_response),
 		cmocka_unit_test(t_bad_then_valid),
 		cmocka_unit_test(t_undecryptable),
+		cmocka_unit_test(t_undecryptable_response),
 		cmocka_unit_test(t_not_negotiated),
 		cmocka_unit_test(t_not_negotiated_raw),
 		cmocka_unit_test(t_delta_4_noesn),
