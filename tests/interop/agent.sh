@@ -416,8 +416,18 @@ mx_row() { # ROLE IKE ESP IDKIND
 	else
 		bad "$r: IKE SA rekeyed by us"
 	fi
-	agent_cli $ours terminate ipsi > /dev/null 2>&1
-	wait_for 3 mx_gone $theirs $ours || bad "$r: deleted by us on both sides"
+	old=$(agent_cli $ours terminate ipsi 2>&1)
+	if ! wait_for 3 mx_gone $theirs $ours; then
+		bad "$r: deleted by us on both sides"
+		ipsi_log "  ipsecha terminate: $old"
+		ipsi_log "$(agent_cli $ours sa list 2>&1 | head -20)"
+		ipsi_log "$(swanctl_ $theirs --list-sas 2>&1 | head -10)"
+		ipsi_log "$(tail -15 "$IPSI_RUN/$ours/agent.log")"
+		# Leave nothing behind for the next row.
+		swanctl_ $theirs --terminate --ike ipsi --timeout 3 > /dev/null 2>&1
+		agent_cli $ours terminate ipsi > /dev/null 2>&1
+		wait_for 3 mx_gone $theirs $ours
+	fi
 }
 
 agent_matrix_phase() {
@@ -461,6 +471,11 @@ agent_matrix_phase() {
 		IPSI_NEED_ESP=0 check "agent matrix $role: tshark decrypts all of it with the agent's key log" \
 			ipsi_check_decrypt "$IPSI_RUN/mx-$role.pcapng" "$IPSI_RUN/$k/agent-keys.log"
 		agent_stop $k
+		# Keep this role's logs and keys (the next role starts afresh).
+		for n in a b; do
+			[ -d "$IPSI_RUN/$n" ] && rm -rf "$IPSI_RUN/mx-$role-$n" &&
+				cp -r "$IPSI_RUN/$n" "$IPSI_RUN/mx-$role-$n"
+		done
 	done
 }
 
