@@ -58,9 +58,11 @@ static uint64_t retx_timeout(const struct ike_engine *e, unsigned tries)
 	double t = e->g.retransmit_timeout_ms ? e->g.retransmit_timeout_ms : 2000;
 	double f = e->g.retransmit_base >= 1.0 ? e->g.retransmit_base : 1.8;
 
-	for (unsigned i = 0; i < tries; i++)
+	/* Capped at a day: retransmit_tries (up to 100) x retransmit_base (up
+	 * to 10) would overflow the conversion to an integer. */
+	for (unsigned i = 0; i < tries && t < 86400000.0; i++)
 		t *= f;
-	return (uint64_t)t;
+	return t < 86400000.0 ? (uint64_t)t : 86400000u;
 }
 
 static unsigned retx_tries(const struct ike_engine *e)
