@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,6 +548,10 @@ int hs_file_write(const char *path, const uint8_t key[HS_KEY_LEN], uint64_t epoc
 		put_be32(plain + off, (uint32_t)len);
 		off += 4 + (size_t)len;
 	}
+	if (off - HS_HDR_LEN > INT_MAX) {   /* a length OpenSSL (and hs_file_parse) take */
+		err = -E2BIG;
+		goto out;
+	}
 	if (RAND_bytes(iv, sizeof(iv)) != 1) {
 		err = -EIO;
 		goto out;
@@ -621,8 +626,9 @@ int hs_file_parse(const uint8_t *buf, size_t len, const uint8_t key[HS_KEY_LEN],
 		return -EPROTONOSUPPORT;
 	n = get_be32(buf + 12);
 	body_len = get_be32(buf + 44);
+	/* OpenSSL takes lengths as int: a larger body is not one we wrote. */
 	if (get_be16(buf + 10) != 0 || (size_t)body_len != len - HS_HDR_LEN - HS_TAG_LEN ||
-	    n > HS_MAX_RECORDS || (uint64_t)n * 4 > body_len)
+	    n > HS_MAX_RECORDS || (uint64_t)n * 4 > body_len || body_len > INT_MAX)
 		return -EBADMSG;
 	plain = malloc(body_len ? body_len : 1);
 	if (!plain)
@@ -719,7 +725,7 @@ int hs_file_read(const char *path, const uint8_t key[HS_KEY_LEN], struct hs_file
 {
 	uint8_t *buf;
 	size_t len;
-	int err = read_all(path, &buf, &len, (size_t)HS_MAX_RECORDS * HS_MAX_REC);
+	int err = read_all(path, &buf, &len, (size_t)INT_MAX);
 
 	if (err)
 		return err;
