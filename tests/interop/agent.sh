@@ -618,3 +618,50 @@ agent_dpd_phase() {
 		ipsi_check_decrypt "$IPSI_RUN/ag-dpd.pcapng" "$IPSI_RUN/ag-dpd.keys"
 	agent_stop a
 }
+
+# ---- INVALID_KE_PAYLOAD both ways (RFC 7296 §1.2) -----------------------
+# The initiator's first guess of a group (x25519) is not the responder's
+# choice (ecp256, also offered): the responder asks for it, the initiator
+# retries with it.
+agent_ke_phase() {
+	local ike_i=aes128gcm16-prfsha256-x25519-ecp256 ike_r=aes128gcm16-prfsha256-ecp256 esp=aes128gcm16 j
+	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
+		skip "agent ke: $agent_bin not built"
+		return
+	fi
+	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
+		ipsi_topology || { bad "topology"; return; }
+	fi
+	echo "--- agent ke: charon offers x25519 first, our responder wants ecp256"
+	for n in a b; do
+		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
+	done
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" || { bad "agent ke: charon start"; return; }
+	ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike_i" "$esp"
+	agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike_r" "$esp" none
+	agent_start b "$IPSI_NS_B" || { bad "agent ke: agent start"; return; }
+	swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
+	check "agent ke responder: our INVALID_KE_PAYLOAD(ECP_256) taken by charon, established with it" \
+		bash -c "grep -q 'peer didn.t accept DH group CURVE_25519, it requested ECP_256' '$IPSI_RUN/a/charon.log' &&
+			[ \"\$(IPSECHA_SOCKET=$IPSI_RUN/b/agent.sock $cli_bin sa list --json | jq -r '.sas[0].dh')\" = 19 ]"
+	tag=ke-responder check "agent ke responder: charon's view = ours" compare_sas a b
+	agent_stop b
+	kill "$(cat "$IPSI_RUN/a/pid")" 2>/dev/null
+
+	echo "--- agent ke: our initiator offers x25519 first, charon wants ecp256"
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	ipsi_charon_conf b && ipsi_charon_start b "$IPSI_NS_B" || { bad "agent ke: charon start"; return; }
+	ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike_r" "$esp"
+	agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike_i" "$esp" none
+	agent_start a "$IPSI_NS_A" || { bad "agent ke: agent start"; return; }
+	agent_cli a initiate ipsi > /dev/null 2>&1
+	j=$(ajq a '.sas[0].dh')
+	check "agent ke initiator: charon's INVALID_KE_PAYLOAD taken, established with ECP_256" \
+		bash -c "[ '$j' = 19 ] && grep -q 'peer wants KE group 19' '$IPSI_RUN/a/agent.log'"
+	tag=ke-initiator check "agent ke initiator: charon's view = ours" compare_sas b a
+	agent_stop a
+	kill "$(cat "$IPSI_RUN/b/pid")" 2>/dev/null
+}
