@@ -140,7 +140,7 @@ $(FUZZ_GOLDEN): tests/rtl/fuzz_golden.c $(ISQ_GOLDEN_SRCS) $(ISQ_GEN_H) $(ISQ_BU
 FUZZ_RUNS ?= 200000
 fuzz-golden: $(FUZZ_GOLDEN)
 	@mkdir -p $(O)/fuzz/corpus-golden
-	$(Q)if $(FUZZ_GOLDEN) -runs=$(FUZZ_RUNS) -max_len=2000 $(O)/fuzz/corpus-golden \
+	$(Q)if $(FUZZ_GOLDEN) -runs=$(FUZZ_RUNS) -max_len=2000 -artifact_prefix=$(O)/fuzz/golden- $(O)/fuzz/corpus-golden \
 	      > $(O)/fuzz/golden.log 2>&1; then tail -1 $(O)/fuzz/golden.log; \
 	      echo "fuzz-golden: 1 passed, 0 failed"; \
 	    else tail -30 $(O)/fuzz/golden.log; echo "fuzz-golden: 0 passed, 1 failed"; false; fi
