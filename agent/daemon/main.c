@@ -311,6 +311,7 @@ static struct json_object *stats_json(const struct ike_stats *s, const struct ne
 	U("child_established", s->child_established); U("child_rekeyed", s->child_rekeyed);
 	U("child_deleted", s->child_deleted);
 	U("cookies_sent", s->cookies_sent); U("invalid_ke_sent", s->invalid_ke_sent);
+	U("init_errors", s->init_errors);
 	U("dp_errors", s->dp_errors); U("send_errors", s->send_errors);
 	if (ns) {
 		U("udp_rx", ns->rx); U("udp_tx", ns->tx); U("esp_on_natt_dropped", ns->rx_esp_dropped);

@@ -195,6 +195,7 @@ struct ike_stats {
 	uint64_t ike_established, ike_failed, ike_rekeyed, ike_deleted;
 	uint64_t child_established, child_rekeyed, child_deleted;
 	uint64_t cookies_sent, invalid_ke_sent, half_open;   /* half_open: ever created */
+	uint64_t init_errors;   /* unauthenticated error answers to our IKE_SA_INIT (§2.21.1) */
 	uint64_t dp_errors, send_errors;
 };
 const struct ike_stats *ike_engine_stats(const struct ike_engine *e);

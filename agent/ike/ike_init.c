@@ -246,6 +246,7 @@ int ike_init_start(struct ike_sa *sa)
 	x = ike_xchg_new(XK_INIT);
 	if (!x)
 		return -ENOMEM;
+	sa->init_err = 0;
 	x->pkt = malloc((size_t)len);
 	free(sa->init_i);
 	sa->init_i = malloc((size_t)len);
@@ -323,8 +324,21 @@ void ike_init_on_response(struct ike_sa *sa, struct ikm_msg *m,
 				return;
 			}
 		}
-		SA_LOG(sa, IKE_LOG_WARN, "IKE_SA_INIT refused: %s", ikm_notify_name(err_n->type));
-		init_failed(sa, ikm_notify_name(err_n->type));
+		/* §2.21.1: "Because all error notifications are completely
+		 * unauthenticated, the recipient should continue trying for
+		 * some time before giving up. The recipient should not
+		 * immediately act based on the error notification unless
+		 * corrective actions are defined" — so a forged error cannot
+		 * end an initiation: keep retransmitting; a valid answer still
+		 * wins, and if none comes the exchange fails with this error
+		 * after one more retransmission (ike_sa.c give_up()). */
+		if (!sa->init_err) {
+			SA_LOG(sa, IKE_LOG_WARN, "IKE_SA_INIT answered with %s (unauthenticated): "
+			       "retransmitting once more before giving up", ikm_notify_name(err_n->type));
+			sa->init_err_tries = ike_init_tries(sa);
+		}
+		sa->init_err = err_n->type;
+		e->st.init_errors++;
 		return;
 	}
 	/* The rule table lets a notify-only response through (the COOKIE and

@@ -152,6 +152,9 @@ struct ike_sa {
 	uint16_t cookie_len;
 	uint8_t init_req_hash[32];       /* responder: retransmission check */
 	unsigned init_retries;           /* INVALID_KE / COOKIE round trips */
+	uint16_t init_err;               /* unauthenticated error notify that answered
+	                                  * our IKE_SA_INIT (§2.21.1), 0 = none */
+	unsigned init_err_tries;         /* retransmissions done when it arrived */
 	struct agc_id peer_id;
 	/* Message IDs (RFC 7296 §2.3). */
 	uint32_t mid_send;               /* next request MID */
@@ -289,6 +292,7 @@ void ike_keylog_child(struct ike_sa *sa, const struct ike_child *c);
 /* ---- exchanges ---- */
 /* ike_init.c */
 int ike_init_start(struct ike_sa *sa);
+unsigned ike_init_tries(const struct ike_sa *sa); /* retransmissions of the outstanding IKE_SA_INIT */
 void ike_init_on_request(struct ike_engine *e, struct ikm_msg *m,
 			 const struct sockaddr_storage *local,
 			 const struct sockaddr_storage *remote, bool natt,

@@ -107,10 +107,22 @@ static void rearm_retx(struct ike_sa *sa)
 		arm(sa, &sa->t_retx, next);
 }
 
+unsigned ike_init_tries(const struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_MAX_WINDOW; i++)
+		if (sa->out[i] && sa->out[i]->kind == XK_INIT)
+			return sa->out[i]->tries;
+	return 0;
+}
+
 /* DPD gives up after dpd_timeout_s whatever the retransmission count. */
 static bool give_up(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 {
 	if (x->tries >= retx_tries(sa->e))
+		return true;
+	/* An error answered our IKE_SA_INIT and one retransmission since has
+	 * brought no valid answer: the error was real (§2.21.1). */
+	if (x->kind == XK_INIT && sa->init_err && x->tries > sa->init_err_tries)
 		return true;
 	if (x->kind == XK_DPD && sa->conn->c.dpd_timeout_s &&
 	    now - x->first_sent >= (uint64_t)sa->conn->c.dpd_timeout_s * 1000)
@@ -136,7 +148,8 @@ static void on_retx(struct tmr *t, uint64_t now)
 		if (give_up(sa, x, now)) {
 			SA_LOG(sa, IKE_LOG_INFO, "giving up on %s request MID %u after %u retransmits",
 			       ikm_exchange_name(x->exchange), x->mid, x->tries);
-			ike_xchg_failed(sa, x, "peer not responding");
+			ike_xchg_failed(sa, x, x->kind == XK_INIT && sa->init_err ?
+					ikm_notify_name(sa->init_err) : "peer not responding");
 			continue;
 		}
 		x->tries++;

@@ -306,6 +306,12 @@ static void t_no_proposal(void **state)
 
 	(void)state;
 	up(net);
+	/* §2.21.1: the unauthenticated NO_PROPOSAL_CHOSEN does not end the
+	 * initiation at once; one more retransmission meets the same answer. */
+	assert_int_equal(A->ev_failed, 0);
+	assert_int_equal(ike_engine_stats(A->e)->init_errors, 1);
+	tnet_run(net, 120000);
+	assert_int_equal(ike_engine_stats(A->e)->init_errors, 2);
 	tpeer_sas(A, &t);
 	assert_int_equal(t.n, 0);
 	assert_string_equal(A->last_reason, "NO_PROPOSAL_CHOSEN");
@@ -1270,6 +1276,40 @@ static void t_init_response_forged(void **state)
 	freenet(net);
 }
 
+/* RFC 7296 §2.21.1: an error notify answering IKE_SA_INIT is unauthenticated;
+ * a forged NO_PROPOSAL_CHOSEN must not end an initiation the real responder
+ * would accept. */
+static void t_init_error_forged(void **state)
+{
+	struct tnet *net = mknet(NULL, NULL, NULL, NULL);
+	struct tpkt *p;
+	uint8_t r[64] = { 0 };
+
+	(void)state;
+	net->hold = true;
+	assert_int_equal(ike_initiate(A->e, "c", NULL), 0);
+	p = net->head;
+	assert_non_null(p);
+	/* HDR(SPIi, SPIr 0, N, 2.0, IKE_SA_INIT, R), N(NO_PROPOSAL_CHOSEN) */
+	memcpy(r, p->data, 8);
+	r[16] = PT_N;
+	r[17] = 0x20;
+	r[18] = IKE_SA_INIT;
+	r[19] = IKE_FLAG_R;
+	r[27] = 28 + 8;
+	r[31] = 8;
+	put_be16(r + 34, N_NO_PROPOSAL_CHOSEN);
+	ike_input(A->e, &p->dst, &p->src, false, r, 36);
+	assert_int_equal(ike_engine_stats(A->e)->init_errors, 1);
+	assert_int_equal(A->ev_failed, 0);
+	/* The genuine answer to the request still in flight wins. */
+	net->hold = false;
+	tnet_run(net, 10);
+	assert_pair(net, 1);
+	assert_int_equal(A->ev_failed, 0);
+	freenet(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1306,6 +1346,7 @@ int main(void)
 		cmocka_unit_test(t_export_import),
 		cmocka_unit_test(t_bad_padding),
 		cmocka_unit_test(t_init_response_forged),
+		cmocka_unit_test(t_init_error_forged),
 	};
 	static struct CMUnitTest algs[N_ALG_ROWS];
 	static char names[N_ALG_ROWS][160];
