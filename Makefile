@@ -11,6 +11,9 @@
 # below and defines its own targets (test-<part>, bench-<part>, ...). Outputs go
 # under $(O) (build/, or build/asan/ with SANITIZE=1); binaries under $(BIN).
 
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
+
 TOP       := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 SANITIZE  ?= 0
 ifeq ($(SANITIZE),1)
