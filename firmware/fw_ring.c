@@ -179,21 +179,7 @@ int fw_init(struct fw *fw, const struct fw_platform *p)
 		((fw->eng.features & FW_FEAT_EVENTS) ? ICA_CAP_EVENTS : 0);
 	id->rtl_build_id = fw->eng.build_id;
 	id->rtl_version = fw->eng.version;
-	id->num_queues = ICA_NUM_QUEUES;
-	id->cmd_entries = ICA_CMD_ENTRIES;
-	id->cpl_entries = ICA_CPL_ENTRIES;
-	id->ev_entries = ICA_EV_ENTRIES;
-	id->rb_entries = ICA_RB_ENTRIES;
-	id->ctrl_off = ICA_CTRL_OFF;
-	id->qtab_off = ICA_QTAB_OFF;
-	id->evring_off = ICA_EVRING_OFF;
-	id->qmem_off = ICA_QMEM_OFF;
-	id->qmem_stride = ICA_QMEM_STRIDE;
-	id->qmem_cmd_off = ICA_QMEM_CMD_OFF;
-	id->qmem_cpl_off = ICA_QMEM_CPL_OFF;
-	id->qmem_rb_off = ICA_QMEM_RB_OFF;
-	id->db_off = ICA_DB_OFF;
-	id->db_stride = ICA_DB_STRIDE;
+	ica_id_set_geometry(id);
 	id->dp_latency = fw->eng.dp_latency;
 	id->evt_depth = fw->eng.evt_depth;
 	/* Events raised before boot (none after reset) are published now. */

@@ -323,4 +323,26 @@ ICA_STATIC_ASSERT(ICA_QMEM_RB_OFF >= ICA_QMEM_CPL_OFF + ICA_CPL_ENTRIES * 64, "c
 ICA_STATIC_ASSERT(ICA_QMEM_RB_OFF + ICA_RB_ENTRIES * 32 <= ICA_QMEM_STRIDE, "rb window");
 ICA_STATIC_ASSERT(ICA_QMEM_OFF + ICA_NUM_QUEUES * ICA_QMEM_STRIDE <= ICA_BAR_SIZE, "bar");
 
+
+/* The ring and window geometry this header defines, as the identity block
+ * publishes it (firmware at boot; test doubles of a card). */
+static inline void ica_id_set_geometry(struct ica_id *id)
+{
+	id->num_queues = ICA_NUM_QUEUES;
+	id->cmd_entries = ICA_CMD_ENTRIES;
+	id->cpl_entries = ICA_CPL_ENTRIES;
+	id->ev_entries = ICA_EV_ENTRIES;
+	id->rb_entries = ICA_RB_ENTRIES;
+	id->ctrl_off = ICA_CTRL_OFF;
+	id->qtab_off = ICA_QTAB_OFF;
+	id->evring_off = ICA_EVRING_OFF;
+	id->qmem_off = ICA_QMEM_OFF;
+	id->qmem_stride = ICA_QMEM_STRIDE;
+	id->qmem_cmd_off = ICA_QMEM_CMD_OFF;
+	id->qmem_cpl_off = ICA_QMEM_CPL_OFF;
+	id->qmem_rb_off = ICA_QMEM_RB_OFF;
+	id->db_off = ICA_DB_OFF;
+	id->db_stride = ICA_DB_STRIDE;
+}
+
 #endif

@@ -230,21 +230,7 @@ static void fill_good(struct ica_id *id)
 	id->num_sa = 64;
 	id->num_group = 8;
 	id->window = 64;
-	id->num_queues = ICA_NUM_QUEUES;
-	id->cmd_entries = ICA_CMD_ENTRIES;
-	id->cpl_entries = ICA_CPL_ENTRIES;
-	id->ev_entries = ICA_EV_ENTRIES;
-	id->rb_entries = ICA_RB_ENTRIES;
-	id->ctrl_off = ICA_CTRL_OFF;
-	id->qtab_off = ICA_QTAB_OFF;
-	id->evring_off = ICA_EVRING_OFF;
-	id->qmem_off = ICA_QMEM_OFF;
-	id->qmem_stride = ICA_QMEM_STRIDE;
-	id->qmem_cmd_off = ICA_QMEM_CMD_OFF;
-	id->qmem_cpl_off = ICA_QMEM_CPL_OFF;
-	id->qmem_rb_off = ICA_QMEM_RB_OFF;
-	id->db_off = ICA_DB_OFF;
-	id->db_stride = ICA_DB_STRIDE;
+	ica_id_set_geometry(id);
 	id->state = ICA_STATE_READY;
 }
 
