@@ -86,6 +86,17 @@ if [ -s "$out/hx8k.json" ]; then
 	fi
 fi
 
+# Cell delays only (yosys sta over the iCE40 cells' HX timing, no routing):
+# an upper bound on Fmax that exists even when the design does not place,
+# and the path that bounds it.
+sta_ps=0; sta_bound=null
+if [ -s "$out/hx8k.json" ] && yosys -q -p "read_json $out/hx8k.json; \
+    read_verilog -lib -specify -DICE40_HX +/ice40/cells_sim.v; hierarchy -top isq_hx8k; \
+    tee -q -o $out/sta.txt sta" >/dev/null 2>&1; then
+	sta_ps=$(awk '/Latest arrival time/ { print $NF + 0; exit }' "$out/sta.txt")
+	[ "${sta_ps:-0}" -gt 0 ] && sta_bound=$(awk -v p="$sta_ps" 'BEGIN { printf "%.1f", 1e6 / p }')
+fi
+
 printf '\n%-44s %s\n' "engine synthesis" "value"
 printf '%-44s %s\n' "generic: cells (default config, logic)" "$gcells"
 printf '%-44s %s (%s bits)\n' "generic: RAM cells" "$gmem" "$gbits"
@@ -97,6 +108,7 @@ printf '%-44s %s (of 32)\n' "iCE40 HX8K config: SB_RAM40_4K" "$rams"
 printf '%-44s %s of %s\n' "iCE40 HX8K: logic cells after packing" "$lc" "$lcmax"
 printf '%-44s %s\n' "iCE40 HX8K: fits" "$fits"
 printf '%-44s %s (target >= 60)\n' "iCE40 HX8K: Fmax MHz" "$fmax"
+printf '%-44s %s ps -> <= %s MHz (%s)\n' "iCE40 HX8K: cell-delay path (no routing)" "$sta_ps" "$sta_bound" "$out/sta.txt"
 
 cat > "$json" <<EOT
 {
@@ -112,6 +124,8 @@ cat > "$json" <<EOT
   "ice40_rams_needed": $ram_used,
   "ice40_fits": $fits,
   "ice40_fmax_target_met": $fmax_ok,
+  "ice40_cell_delay_ps": $sta_ps,
+  "ice40_fmax_upper_bound_mhz": $sta_bound,
   "generic_config": { "num_sa": 4096, "num_group": 1024, "window": 64 },
   "generic_cells": $gcells,
   "generic_ram_cells": $gmem,
