@@ -14,6 +14,7 @@
 
 IPSI_TOP=${IPSI_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 IPSI_BIN=${IPSI_BIN:-$IPSI_TOP/build/bin}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/strongswan.sh"
 # Every namespace and interface name starts with $IPSI_PREFIX (default
 # ipsi), so that runs with different prefixes never touch each other.
 IPSI_PREFIX=${IPSI_PREFIX:-ipsi}
@@ -124,140 +125,42 @@ ipsi_topology() {
 		{ ipsi_log "topology: no IP connectivity"; return 1; }
 }
 
-# ---- strongSwan ------------------------------------------------------------
+# ---- strongSwan and capture (tests/lib/strongswan.sh) ---------------------
 
-# ipsi_charon_conf NAME: writes $IPSI_RUN/NAME/strongswan.conf
+# ipsi_charon_conf NAME: writes $IPSI_RUN/NAME/strongswan.conf, with the
+# level-4 key dump in keys.log (ipsi_charon_keys reads it).
 ipsi_charon_conf() {
-	d=$IPSI_RUN/$1
-	mkdir -p "$d"
-	cat > "$d/strongswan.conf" <<-EOF2
-	charon {
-		load = random nonce aes sha1 sha2 hmac gcm openssl kdf curve25519 gmp kernel-libipsec kernel-netlink socket-default vici
-		load_modular = no
-		install_routes = yes
-		retransmit_tries = ${IPSI_RETRANSMIT_TRIES:-3}
-		retransmit_timeout = ${IPSI_RETRANSMIT_TIMEOUT:-2}
-		${IPSI_CHARON_EXTRA:-}
-		plugins {
-			vici { socket = unix://$d/charon.vici }
-		}
-		filelog {
-			main {
-				path = $d/charon.log
-				time_format = %T
-				default = 1
-				ike = 2
-				knl = 1
-				cfg = 2
-				flush_line = yes
-			}
-			keys {
-				path = $d/keys.log
-				default = 0
-				ike = 4
-				chd = 4
-				flush_line = yes
-			}
-		}
-		syslog { daemon { default = -1 } }
-	}
-	EOF2
-	printf 'swanctl { load = pem pkcs1 x509 pubkey random nonce }\n' > "$d/swanctl-client.conf"
+	swan_charon_conf "$IPSI_RUN/$1" "${IPSI_RETRANSMIT_TRIES:-3}" \
+		"${IPSI_RETRANSMIT_TIMEOUT:-2}" 1 "${IPSI_CHARON_EXTRA:-}" \
+		'ike = 2' 'knl = 1' 'cfg = 2'
 }
 
 # ipsi_charon_start NAME NS: charon with a private /run in NS ($IPSI_PIN, if
-# set, is a command prefix such as "taskset -c 1").
+# set, is a command prefix such as "taskset -c 1"); its pid in NAME/pid,
+# where ipsi_cleanup finds it.
 ipsi_charon_start() {
-	d=$IPSI_RUN/$1
 	# shellcheck disable=SC2086
-	${IPSI_PIN:-} ip netns exec "$2" sh -c "mount -t tmpfs tmpfs /run && \
-		STRONGSWAN_CONF=$d/strongswan.conf exec $IPSI_CHARON" \
-		> "$d/stdout" 2>&1 &
-	echo $! > "$d/pid"
-	for _ in $(seq 1 100); do
-		[ -S "$d/charon.vici" ] && swanctl_ "$1" --stats >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	ipsi_log "charon $1 did not come up"; cat "$d/stdout" >&2
-	return 1
+	swan_charon_spawn "$IPSI_RUN/$1" "$2" "$IPSI_CHARON" ${IPSI_PIN:-}
+	echo "$swan_pid" > "$IPSI_RUN/$1/pid"
+	swan_charon_wait "$IPSI_RUN/$1"
 }
 
-swanctl_() {
-	n=$1; shift
-	STRONGSWAN_CONF=$IPSI_RUN/$n/swanctl-client.conf \
-		swanctl "$@" --uri "unix://$IPSI_RUN/$n/charon.vici"
-}
+swanctl_() { local n=$1; shift; swan_ctl "$IPSI_RUN/$n" "$@"; }
 
 # ipsi_swanctl_conf NAME LOCAL REMOTE LID RID LTS RTS IKE ESP [EXTRA_CHILD]
 ipsi_swanctl_conf() {
-	d=$IPSI_RUN/$1
-	cat > "$d/swanctl.conf" <<-EOF2
-	connections {
-		ipsi {
-			version = 2
-			local_addrs = $2
-			remote_addrs = $3
-			proposals = $8
-			encap = yes
-			mobike = no
-			dpd_delay = ${IPSI_DPD:-0}
-			rekey_time = ${IPSI_IKE_REKEY:-4h}
-			local { auth = psk
-				id = $4 }
-			remote { auth = psk
-				id = $5 }
-			children {
-				net {
-					local_ts = $6
-					remote_ts = $7
-					esp_proposals = $9
-					mode = tunnel
-					rekey_time = ${IPSI_CHILD_REKEY:-1h}
-					start_action = none
-					${10:-}
-				}
-			}
-		}
-	}
-	secrets {
-		ike-ipsi {
-			id-a = $4
-			id-b = $5
-			secret = "$IPSI_PSK"
-		}
-	}
-	EOF2
-	swanctl_ "$1" --load-all --file "$d/swanctl.conf" >> "$d/swanctl.out" 2>&1
+	swan_conn_load "$IPSI_RUN/$1" ipsi "$IPSI_PSK" "${IPSI_DPD:-0}" \
+		"${IPSI_IKE_REKEY:-4h}" "${IPSI_CHILD_REKEY:-1h}" "${10:-}" "${@:2:8}"
 }
 
-# ---- capture ---------------------------------------------------------------
-
+# ipsi_capture_start NAME: IKE and ESP on $IPSI_CAP_IF into $IPSI_RUN/NAME.pcapng.
 ipsi_capture_start() {
-	f=$IPSI_RUN/$1.pcapng
-	rm -f "$f"
-	ip netns exec "$IPSI_CAP_NS" tshark -q -i "$IPSI_CAP_IF" \
-		-f 'udp port 500 or udp port 4500 or esp' -w "$f" \
-		> "$IPSI_RUN/$1.tshark.out" 2>&1 &
-	echo $! > "$IPSI_RUN/$1.pid"
-	# tshark needs a moment before it captures.
-	for _ in $(seq 1 100); do
-		grep -q "Capturing on" "$IPSI_RUN/$1.tshark.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	sleep 0.3
+	swan_capture_start "$IPSI_RUN/$1.pcapng" "$IPSI_CAP_NS" "$IPSI_CAP_IF" \
+		'udp port 500 or udp port 4500 or esp' "$IPSI_RUN/$1.pid"
+	swan_capture_wait "$IPSI_RUN/$1.pcapng"
 }
 
-ipsi_capture_stop() {
-	pidf=$IPSI_RUN/$1.pid
-	[ -f "$pidf" ] || return 0
-	sleep 0.5
-	kill -INT "$(cat "$pidf")" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$(cat "$pidf")" 2>/dev/null || break
-		sleep 0.1
-	done
-	rm -f "$pidf"
-}
+ipsi_capture_stop() { swan_capture_stop "$IPSI_RUN/$1.pid"; }
 
 # ---- charon's level-4 key dump ---------------------------------------------
 # ipsi_charon_keys NAME: "label hex" lines, in order, from keys.log, e.g.
@@ -321,8 +224,7 @@ ipsi_compare() {
 # ipsi_tshark_opts KEYLOG: tshark arguments (one per line) from key log
 # records (lines "keylog TABLE:RECORD" or "TABLE:RECORD").
 ipsi_tshark_opts() {
-	sed -n 's/^keylog //; /^\(ikev2_decryption_table\|esp_sa\):/p' "$1" |
-		awk '!seen[$0]++ { print "-o"; print "uat:" $0 }'
+	swan_tshark_uat "$1"
 	printf '%s\n' -o esp.enable_encryption_decode:TRUE \
 		-o esp.enable_authentication_check:TRUE
 }

@@ -13,6 +13,7 @@
 
 HSH_TOP=${HSH_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 HSH_BIN=${HSH_BIN:-$HSH_TOP/build/bin}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/strongswan.sh"
 AGENT=$HSH_BIN/ipsecha-agent
 CLI=$HSH_BIN/ipsecha
 HSH_PREFIX=${HSH_PREFIX:-ipsh}
@@ -144,33 +145,16 @@ card_rx() {
 }
 
 capture_start() { # NAME NS IF
-	rm -f "$RUN/$1.pcapng"
-	ip netns exec "$2" tshark -q -i "$3" -f 'udp port 500 or udp port 4500' \
-		-w "$RUN/$1.pcapng" > "$RUN/$1.tshark.out" 2>&1 &
-	echo $! > "$RUN/$1.cap.pid"
-	hsh_pids+=($!)
-	for _ in $(seq 1 100); do
-		grep -q "Capturing on" "$RUN/$1.tshark.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	sleep 0.3
+	swan_capture_start "$RUN/$1.pcapng" "$2" "$3" 'udp port 500 or udp port 4500' \
+		"$RUN/$1.cap.pid"
+	hsh_pids+=("$swan_pid")
+	swan_capture_wait "$RUN/$1.pcapng"
 }
 
-capture_stop() {
-	local p
-	[ -f "$RUN/$1.cap.pid" ] || return 0
-	p=$(cat "$RUN/$1.cap.pid")
-	sleep 0.5
-	kill -INT "$p" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	rm -f "$RUN/$1.cap.pid"
-}
+capture_stop() { swan_capture_stop "$RUN/$1.cap.pid"; }
 
 # tshark options from key logs (records "keylog TABLE:RECORD" or "TABLE:RECORD").
-tshark_opts() {
-	cat "$@" 2>/dev/null | sed -n 's/^keylog //; /^\(ikev2_decryption_table\|esp_sa\):/p' |
-		awk '!seen[$0]++ { print "-o"; print "uat:" $0 }'
-}
+tshark_opts() { swan_tshark_uat "$@" 2>/dev/null; }
 
 # wait_for CMD...: up to 10 s.
 wait_for() {
@@ -190,93 +174,23 @@ hsh_need_strongswan() {
 }
 
 # charon_conf NAME: strongswan.conf with a private vici socket and logs
-# (ike 2 and enc 2 show the RFC 6311 lines; keys at level 4).
+# (ike 2 and enc 2 show the RFC 6311 lines).
 charon_conf() {
-	local d=$RUN/$1
-	mkdir -p "$d"
-	cat > "$d/strongswan.conf" <<-EOF
-	charon {
-		load = random nonce aes sha1 sha2 hmac gcm openssl kdf curve25519 gmp kernel-libipsec kernel-netlink socket-default vici
-		load_modular = no
-		install_routes = yes
-		retransmit_tries = ${HSH_SW_TRIES:-3}
-		retransmit_timeout = ${HSH_SW_RETX:-2}
-		plugins {
-			vici { socket = unix://$d/charon.vici }
-		}
-		filelog {
-			main {
-				path = $d/charon.log
-				time_format = %T
-				default = 1
-				ike = 2
-				enc = 2
-				knl = 1
-				cfg = 1
-				flush_line = yes
-			}
-		}
-		syslog { daemon { default = -1 } }
-	}
-	EOF
-	printf 'swanctl { load = pem pkcs1 x509 pubkey random nonce }\n' > "$d/swanctl-client.conf"
+	swan_charon_conf "$RUN/$1" "${HSH_SW_TRIES:-3}" "${HSH_SW_RETX:-2}" 0 '' \
+		'ike = 2' 'enc = 2' 'knl = 1' 'cfg = 1'
 }
 
-swanctl_() { local n=$1; shift
-	STRONGSWAN_CONF=$RUN/$n/swanctl-client.conf swanctl "$@" --uri "unix://$RUN/$n/charon.vici"; }
+swanctl_() { local n=$1; shift; swan_ctl "$RUN/$n" "$@"; }
 
 # charon_start NAME NS: charon with a private /run inside the namespace.
 charon_start() {
-	local d=$RUN/$1
-	ip netns exec "$2" ${HSH_CPU:+taskset -c "$HSH_CPU"} sh -c "mount -t tmpfs tmpfs /run && \
-		STRONGSWAN_CONF=$d/strongswan.conf exec $CHARON" > "$d/stdout" 2>&1 &
-	hsh_pids+=($!)
-	eval "pid_$1=$!"
-	for _ in $(seq 1 100); do
-		[ -S "$d/charon.vici" ] && swanctl_ "$1" --stats > /dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	hsh_log "charon $1 did not come up"; cat "$d/stdout" >&2
-	return 1
+	swan_charon_spawn "$RUN/$1" "$2" "$CHARON" ${HSH_CPU:+taskset -c "$HSH_CPU"}
+	hsh_pids+=("$swan_pid")
+	eval "pid_$1=$swan_pid"
+	swan_charon_wait "$RUN/$1"
 }
 
 # swanctl_conf NAME LOCAL REMOTE LID RID LTS RTS IKE ESP
 swanctl_conf() {
-	local d=$RUN/$1
-	cat > "$d/swanctl.conf" <<-EOF
-	connections {
-		ipsh {
-			version = 2
-			local_addrs = $2
-			remote_addrs = $3
-			proposals = $8
-			encap = yes
-			mobike = no
-			dpd_delay = ${HSH_SW_DPD:-0}
-			rekey_time = 4h
-			local { auth = psk
-				id = $4 }
-			remote { auth = psk
-				id = $5 }
-			children {
-				net {
-					local_ts = $6
-					remote_ts = $7
-					esp_proposals = $9
-					mode = tunnel
-					rekey_time = 1h
-					start_action = none
-				}
-			}
-		}
-	}
-	secrets {
-		ike-ipsh {
-			id-a = $4
-			id-b = $5
-			secret = "$HSH_PSK"
-		}
-	}
-	EOF
-	swanctl_ "$1" --load-all --file "$d/swanctl.conf" >> "$d/swanctl.out" 2>&1
+	swan_conn_load "$RUN/$1" ipsh "$HSH_PSK" "${HSH_SW_DPD:-0}" 4h 1h '' "${@:2:8}"
 }
