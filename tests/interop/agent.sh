@@ -665,3 +665,101 @@ agent_ke_phase() {
 	agent_stop a
 	kill "$(cat "$IPSI_RUN/b/pid")" 2>/dev/null
 }
+
+# ---- COOKIE both ways (RFC 7296 §2.6) ------------------------------------
+# charon as responder with cookie_threshold = 1: our load initiator opens
+# IKE SAs four at a time, so charon holds a half-open IKE SA when the next
+# IKE_SA_INIT arrives and answers it with a COOKIE (and goes on demanding
+# them for its calm-down time); every SA must complete, the cookie echoed.
+# Our responder with cookie_threshold = 1: charon's first IKE SA is held
+# half-open (its IKE_AUTH, on port 4500, dropped by nftables in our
+# namespace); a second initiation (reuse_ikesa = no: a new IKE SA) meets
+# our COOKIE, and charon retries with it.
+
+# ck_count CAP WHO: IKE_SA_INIT messages carrying a COOKIE notify (16390),
+# WHO = req (initiator's requests) or resp (responses). The flags byte
+# prints as 0x08 / 0x20 / 0x28: its second hex digit is 2 for responses.
+ck_count() {
+	tshark -r "$1" -Y 'isakmp.exchangetype == 34 && isakmp.notify.msgtype == 16390' \
+		-T fields -e isakmp.flags 2>/dev/null | awk -v who="$2" '
+	{ r = substr($1, 3, 1) ~ /[2367abef]/ }
+	(who == "resp" && r) || (who == "req" && !r) { n++ }
+	END { print n + 0 }'
+}
+
+agent_cookie_phase() {
+	local ike=aes128gcm16-prfsha256-x25519 esp=aes128gcm16 out n n_resp n_req
+	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
+		skip "agent cookie: $agent_bin not built"
+		return
+	fi
+	if ! command -v nft > /dev/null; then
+		skip "agent cookie: nft not installed (tools/deps.txt lists it)"
+		return
+	fi
+	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
+		ipsi_topology || { bad "topology"; return; }
+	fi
+	for n in a b; do
+		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
+	done
+	sleep 0.3
+
+	echo "--- agent cookie: charon (cookie_threshold = 1) demands COOKIEs from our initiator"
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	IPSI_CHARON_EXTRA="cookie_threshold = 1" ipsi_charon_conf b &&
+		ipsi_charon_start b "$IPSI_NS_B" || { bad "agent cookie: charon start"; return; }
+	ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp"
+	agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp" none
+	ipsi_capture_start ck-initiator
+	out=$(ip netns exec "$IPSI_NS_A" "$agent_bin" --config "$IPSI_RUN/a/agent.conf" --no-card \
+		--load-initiator ipsi --count 24 --concurrency 4 --load-timeout 60 --json \
+		2> "$IPSI_RUN/a/load.log")
+	ipsi_capture_stop ck-initiator
+	n_resp=$(ck_count "$IPSI_RUN/ck-initiator.pcapng" resp)
+	n_req=$(ck_count "$IPSI_RUN/ck-initiator.pcapng" req)
+	ipsi_log "  load: $out; COOKIE answers from charon: $n_resp, requests echoing one: $n_req"
+	check "agent cookie initiator: 24 IKE SAs established (and deleted) with charon demanding COOKIEs" \
+		bash -c "echo '$out' | grep -q '\"completed\":24' && [ '$n_resp' -gt 0 ] && [ '$n_req' -ge '$n_resp' ]"
+	IPSI_NEED_ESP=0 check "agent cookie initiator: tshark decrypts every IKE message with our key log" \
+		ipsi_check_decrypt "$IPSI_RUN/ck-initiator.pcapng" "$IPSI_RUN/a/agent-keys.log"
+	kill "$(cat "$IPSI_RUN/b/pid")" 2>/dev/null
+
+	echo "--- agent cookie: our responder (cookie_threshold = 1) demands a COOKIE from charon"
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+	IPSI_CHARON_EXTRA="reuse_ikesa = no" ipsi_charon_conf a &&
+		ipsi_charon_start a "$IPSI_NS_A" || { bad "agent cookie: charon start"; return; }
+	ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp"
+	agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp" none
+	sed -i '/^\[global\]/a cookie_threshold = 1' "$IPSI_RUN/b/agent.conf"
+	agent_start b "$IPSI_NS_B" || { bad "agent cookie: agent start"; return; }
+	ipsi_capture_start ck-responder
+	ip netns exec "$IPSI_NS_B" nft -f - <<-NFT
+	table inet ipsi-ck {
+		chain in {
+			type filter hook input priority 0; policy accept;
+			udp dport 4500 drop
+		}
+	}
+	NFT
+	swanctl_ a --initiate --child net --timeout 1 > /dev/null 2>&1
+	n=$(agent_cli b status --json 2>/dev/null | jq -r '.half_open')
+	ip netns exec "$IPSI_NS_B" nft delete table inet ipsi-ck
+	swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
+	ipsi_capture_stop ck-responder
+	n_resp=$(ck_count "$IPSI_RUN/ck-responder.pcapng" resp)
+	n_req=$(ck_count "$IPSI_RUN/ck-responder.pcapng" req)
+	ipsi_log "  half-open held: $n; COOKIE answers from us: $n_resp, charon's requests echoing one: $n_req"
+	check "agent cookie responder: a half-open IKE SA held, our COOKIE echoed by charon" \
+		bash -c "[ '$n' = 1 ] && [ '$n_resp' -gt 0 ] && [ '$n_req' -gt 0 ] &&
+			[ \"\$(IPSECHA_SOCKET=$IPSI_RUN/b/agent.sock $cli_bin status --json | jq -r '.stats.cookies_sent')\" -gt 0 ]"
+	check "agent cookie responder: charon's IKE SA through the COOKIE established on both sides" \
+		bash -c "swanctl_() { STRONGSWAN_CONF=$IPSI_RUN/a/swanctl-client.conf swanctl \"\$@\" --uri unix://$IPSI_RUN/a/charon.vici; };
+			swanctl_ --list-sas 2>/dev/null | grep -q ESTABLISHED &&
+			[ \"\$(IPSECHA_SOCKET=$IPSI_RUN/b/agent.sock $cli_bin sa list --json | jq '[.sas[] | select(.state == \"ESTABLISHED\")] | length')\" -ge 1 ]"
+	IPSI_NEED_ESP=0 check "agent cookie responder: tshark decrypts every IKE message with our key log" \
+		ipsi_check_decrypt "$IPSI_RUN/ck-responder.pcapng" "$IPSI_RUN/b/agent-keys.log"
+	agent_stop b
+	kill "$(cat "$IPSI_RUN/a/pid")" 2>/dev/null
+}
