@@ -188,7 +188,7 @@ static void child_from_auth(struct ike_sa *sa, struct ike_xchg *x, const struct 
 	struct ike_child *ch;
 	unsigned n;
 
-	if (!sa_pl || !tsi || !tsr) {
+	if (!sa_pl) {
 		/* §2.21.2: "the initiator MUST NOT fail the authentication
 		 * because of this". */
 		SA_LOG(sa, IKE_LOG_WARN, "CHILD_SA not established (%s), keeping IKE SA",
@@ -197,20 +197,30 @@ static void child_from_auth(struct ike_sa *sa, struct ike_xchg *x, const struct 
 	}
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
-		return;
+		goto refused;
 	n = ikm_sa_proposals(&sa_pl->u.sa, props, IKM_MAX_PROPS);
-	ch->n_tsl = ikm_ts_list(&tsi->u.ts, ch->tsl, IKM_MAX_TS);
-	ch->n_tsr = ikm_ts_list(&tsr->u.ts, ch->tsr, IKM_MAX_TS);
-	if (prop_accept(c->esp, c->n_esp, props, n, &w, &pr) ||
+	if (tsi)
+		ch->n_tsl = ikm_ts_list(&tsi->u.ts, ch->tsl, IKM_MAX_TS);
+	if (tsr)
+		ch->n_tsr = ikm_ts_list(&tsr->u.ts, ch->tsr, IKM_MAX_TS);
+	if (!tsi || !tsr || prop_accept(c->esp, c->n_esp, props, n, &w, &pr) ||
 	    !ts_all_within(ch->tsl, ch->n_tsl, x->tsi, x->n_tsi) ||
 	    !ts_all_within(ch->tsr, ch->n_tsr, x->tsr, x->n_tsr)) {
-		SA_LOG(sa, IKE_LOG_WARN, "CHILD_SA answer not acceptable (proposal or selectors), ignored");
+		SA_LOG(sa, IKE_LOG_WARN, "CHILD_SA answer not acceptable (proposal or selectors), "
+		       "deleting it at the peer");
 		free(ch);
-		return;
+		goto refused;
 	}
 	ch->spi_in = x->new_spi;
 	/* §2.17: KEYMAT = prf+(SK_d, Ni | Nr) with the IKE_SA_INIT nonces. */
-	ike_child_from_exchange(sa, ch, &pr, true, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len);
+	if (!ike_child_from_exchange(sa, ch, &pr, true, NULL, 0, sa->ni, sa->ni_len, sa->nr,
+				     sa->nr_len))
+		return;
+refused:
+	/* §1.3.1: "If this is unacceptable to the initiator, the initiator
+	 * MUST delete the SA." The answer carried an SA payload, so the
+	 * peer has the Child SA; it goes out after IKE_AUTH completes. */
+	ike_child_unwanted(sa, x->new_spi);
 }
 
 void ike_auth_on_response(struct ike_sa *sa, struct ike_xchg *x, struct ikm_msg *m)

@@ -375,14 +375,16 @@ static void child_done(struct ike_sa *sa, struct ike_xchg *x, const struct ikm_m
 	if (!tsi || !tsr || prop_accept(cf->esp, cf->n_esp, props, n, &w, &pr) ||
 	    (x->ke_group && (!ke || ke->u.ke.group != x->ke_group || pr.suite.dh != x->ke_group)) ||
 	    (!x->ke_group && ke)) {
-		SA_LOG(sa, IKE_LOG_WARN, "CREATE_CHILD_SA answer not acceptable");
+		SA_LOG(sa, IKE_LOG_WARN, "CREATE_CHILD_SA answer not acceptable, deleting it at the "
+		       "peer");
 		goto bad;
 	}
 	ch->n_tsl = ikm_ts_list(&tsi->u.ts, ch->tsl, IKM_MAX_TS);
 	ch->n_tsr = ikm_ts_list(&tsr->u.ts, ch->tsr, IKM_MAX_TS);
 	if (!ts_all_within(ch->tsl, ch->n_tsl, x->tsi, x->n_tsi) ||
 	    !ts_all_within(ch->tsr, ch->n_tsr, x->tsr, x->n_tsr)) {
-		SA_LOG(sa, IKE_LOG_WARN, "CREATE_CHILD_SA: selectors not within the proposal");
+		SA_LOG(sa, IKE_LOG_WARN, "CREATE_CHILD_SA: selectors not within the proposal, "
+		       "deleting it at the peer");
 		goto bad;
 	}
 	if (x->ke_group)
@@ -435,6 +437,10 @@ bad:
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (old && old->state == CH_REKEYING)
 		old->state = CH_INSTALLED;
+	/* §1.3.1: "If this is unacceptable to the initiator, the initiator
+	 * MUST delete the SA." The answer carried an SA payload (error
+	 * answers end in ike_ccsa_on_response), so the peer has it. */
+	ike_child_unwanted(sa, x->new_spi);
 	ike_xchg_done(sa, x);
 }
 

@@ -26,6 +26,18 @@ int ike_info_start(struct ike_sa *sa, enum xk kind, uint32_t child_spi)
 		ikm_build_delete(&b, PROTO_ESP, 4, spi, 1);
 		c->state = CH_DELETING;
 		SA_LOG(sa, IKE_LOG_INFO, "deleting CHILD_SA %u (%08x_i)", c->id, c->spi_in);
+	} else if (kind == XK_CHILD_UNWANTED) {
+		uint8_t spi[4];
+
+		/* No local Child SA: the SPI is the one we proposed, which the
+		 * peer uses as its outbound SPI of the pair (§3.11). */
+		if (ike_xchg_find(sa, XK_CHILD_UNWANTED, child_spi) ||
+		    htab_find(&sa->e->child_spis, child_spi))
+			return -EALREADY;
+		put_be32(spi, child_spi);
+		ikm_build_delete(&b, PROTO_ESP, 4, spi, 1);
+		SA_LOG(sa, IKE_LOG_INFO, "deleting the CHILD_SA the peer created and we refused "
+		       "(%08x_i)", child_spi);
 	} else if (kind == XK_IKE_DELETE) {
 		if (ike_xchg_outstanding(sa, XK_IKE_DELETE))
 			return -EALREADY;
@@ -45,6 +57,22 @@ int ike_info_start(struct ike_sa *sa, enum xk kind, uint32_t child_spi)
 		return -ENOMEM;
 	x->child_spi = child_spi;
 	return ike_send_request(sa, x, INFORMATIONAL, &b);
+}
+
+/* RFC 7296 §1.3.1: "If this is unacceptable to the initiator, the
+ * initiator MUST delete the SA." An answer that created a Child SA at the
+ * peer which we refuse (proposal, selectors, KE, or we could not install
+ * it) leaves the peer with a Child SA: delete it there. Nothing of ours
+ * holds the SPI (it was only drawn, never indexed, and no dataplane slot
+ * was taken), so this is a Delete by raw SPI. If one of our Child SAs has
+ * since taken that SPI, a Delete would be ambiguous at the peer: skipped. */
+void ike_child_unwanted(struct ike_sa *sa, uint32_t spi_in)
+{
+	if (!spi_in || htab_find(&sa->e->child_spis, spi_in))
+		return;
+	if (ike_task_add(sa, XK_CHILD_UNWANTED, spi_in, 0))
+		SA_LOG(sa, IKE_LOG_WARN, "could not queue the delete of refused CHILD_SA %08x_i",
+		       spi_in);
 }
 
 void ike_info_on_request(struct ike_sa *sa, struct ikm_msg *m)
@@ -81,6 +109,15 @@ void ike_info_on_request(struct ike_sa *sa, struct ikm_msg *m)
 					continue;
 				if (c->state != CH_DELETING && n_spis < MAX_DEL)
 					put_be32(spis + 4 * n_spis++, c->spi_in);
+				/* The replacement of a Child SA the peer rekeyed is
+				 * deleted: the peer refused our answer (§1.3.1) and
+				 * keeps the old one, so do we. */
+				for (struct ike_child *o = sa->children; o; o = o->next) {
+					if (o->state == CH_REKEYED && o->rekeyed_by == c->spi_in) {
+						o->state = CH_INSTALLED;
+						o->rekeyed_by = 0;
+					}
+				}
 				ike_child_remove(c, "deleted by peer");
 			}
 		} else if (p->type == PT_N && p->u.n.type <= N_ERROR_MAX) {
@@ -127,6 +164,11 @@ void ike_info_on_response(struct ike_sa *sa, struct ike_xchg *x, struct ikm_msg 
 			ike_child_remove(c, "deleted");
 		break;
 	}
+	case XK_CHILD_UNWANTED:
+		/* The peer's Delete in the answer names its inbound SPI of a
+		 * pair we never had: nothing to remove here. */
+		SA_LOG(sa, IKE_LOG_DEBUG, "refused CHILD_SA %08x_i deleted at the peer", spi);
+		break;
 	case XK_IKE_DELETE:
 		ike_sa_kill(sa, sa->state == IKE_S_REKEYED ? "rekeyed" : "deleted");
 		break;

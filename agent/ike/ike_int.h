@@ -49,6 +49,8 @@ enum xk {
 	XK_CHILD_REKEY,
 	XK_IKE_REKEY,
 	XK_CHILD_DELETE,
+	XK_CHILD_UNWANTED,       /* delete, by our inbound SPI, a Child SA the
+	                          * peer's answer created and we refused */
 	XK_IKE_DELETE,
 	XK_DPD,
 	XK_OOB,
@@ -319,6 +321,9 @@ int ike_child_from_exchange(struct ike_sa *sa, struct ike_child *c,
 int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 /* ike_info.c */
 int ike_info_start(struct ike_sa *sa, enum xk kind, uint32_t child_spi);
+/* The peer's answer created a Child SA (its outbound SPI: our proposed
+ * inbound spi_in) that we refused: queue its Delete (XK_CHILD_UNWANTED). */
+void ike_child_unwanted(struct ike_sa *sa, uint32_t spi_in);
 void ike_info_on_request(struct ike_sa *sa, struct ikm_msg *m);
 void ike_info_on_response(struct ike_sa *sa, struct ike_xchg *x, struct ikm_msg *m);
 /* The exchange failed for good (no answer / fatal error). */

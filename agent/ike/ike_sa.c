@@ -618,7 +618,7 @@ static bool kind_allowed(const struct ike_sa *sa, enum xk kind)
 	case IKE_S_ESTABLISHED:
 		return kind != XK_INIT && kind != XK_AUTH;
 	case IKE_S_REKEYED:
-		return kind == XK_IKE_DELETE || kind == XK_CHILD_DELETE;
+		return kind == XK_IKE_DELETE || kind == XK_CHILD_DELETE || kind == XK_CHILD_UNWANTED;
 	case IKE_S_AUTH_I:
 		return kind == XK_AUTH;
 	default:
@@ -636,6 +636,7 @@ static int task_start(struct ike_sa *sa, const struct ike_task *t)
 	case XK_IKE_REKEY:
 		return ike_child_start(sa, t->kind, t->child_spi);
 	case XK_CHILD_DELETE:
+	case XK_CHILD_UNWANTED:
 	case XK_IKE_DELETE:
 	case XK_DPD:
 		return ike_info_start(sa, t->kind, t->child_spi);
@@ -1200,7 +1201,7 @@ void ike_children_move(struct ike_sa *from, struct ike_sa *to)
 		struct ike_task *t = *pp;
 
 		if (t->kind == XK_CHILD_NEW || t->kind == XK_CHILD_REKEY || t->kind == XK_CHILD_DELETE ||
-		    t->kind == XK_DPD) {
+		    t->kind == XK_CHILD_UNWANTED || t->kind == XK_DPD) {
 			*pp = t->next;
 			if (t->kind != XK_DPD)
 				ike_task_add(to, t->kind, t->child_spi, t->not_before);

@@ -1310,6 +1310,167 @@ static void t_init_error_forged(void **state)
 	freenet(net);
 }
 
+/* RFC 7296 §1.3.1: "If this is unacceptable to the initiator, the initiator
+ * MUST delete the SA." Our responder never answers outside the proposal, so
+ * B's answer is rewritten on the wire: held back, opened with B's exported
+ * keys, its TSi moved to 10.9.0.0/24 (A proposed 10.1.0.0/24), sealed again.
+ * B has the Child SA; A refuses it and deletes it at B by the SPI A
+ * proposed; nothing is left over on either side. */
+static bool defer_b_answer(struct tnet *net, const struct tpkt *p, unsigned n, void *arg)
+{
+	const uint8_t *exchange = arg;
+	struct ikm_hdr h;
+
+	(void)net;
+	(void)n;
+	return p->from == 1 && !p->keepalive && !ikm_peek_hdr(p->data, p->len, &h) &&
+	       h.exchange == *exchange && (h.flags & IKE_FLAG_R);
+}
+
+static void tamper_tsi(struct tnet *net)
+{
+	struct tpkt *p = net->deferred;
+	struct ike_sa_info b;
+	struct ike_sa_rec *rec = calloc(1, sizeof(*rec));
+	struct ikc_sk *sk = NULL, *rd = NULL;   /* B's side, A's side */
+	uint8_t plain[4096];
+	size_t plain_len = 0, off = 0;
+	uint8_t np;
+	bool done = false;
+
+	assert_non_null(rec);
+	assert_non_null(p);
+	assert_null(p->next);
+	assert_true(tpeer_one(B, &b, NULL, NULL));
+	assert_int_equal(ike_sa_export(ike_sa_by_id(B->e, b.id), rec), 0);
+	assert_int_equal(ikc_sk_new(&rec->suite, &rec->keys, rec->initiator, NULL, &sk), 0);
+	assert_int_equal(ikc_sk_new(&rec->suite, &rec->keys, !rec->initiator, NULL, &rd), 0);
+	/* HDR (28) and the SK payload's generic header (4), SK alone. */
+	np = p->data[28];
+	assert_int_equal(ikc_sk_open(rd, p->data, 32, p->len, plain, sizeof(plain), &plain_len), 0);
+	while (np != PT_NONE && off + 4 <= plain_len) {
+		size_t len = get_be16(plain + off + 2);
+
+		if (np == PT_TSI) {
+			/* Number of TSs, RESERVED, then the first selector:
+			 * type, protocol, length, ports, start and end address. */
+			assert_true(len >= 8 + 16 && plain[off + 8] == TS_IPV4_ADDR_RANGE);
+			plain[off + 16 + 1] = 9;
+			plain[off + 20 + 1] = 9;
+			done = true;
+		}
+		np = plain[off];
+		off += len;
+	}
+	assert_true(done);
+	assert_int_equal(32 + ikc_sk_body_len(sk, plain_len), p->len);
+	assert_int_equal(ikc_sk_seal(sk, p->data, p->len, 32, plain, plain_len), 0);
+	ikc_sk_free(sk);
+	ikc_sk_free(rd);
+	ike_sa_rec_wipe(rec);
+	free(rec);
+}
+
+/* Requests A sent of an exchange type. */
+static unsigned a_requests(const struct tnet *net, uint8_t exchange)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < net->n_trace; i++)
+		k += net->trace[i].from == 0 && !net->trace[i].response &&
+		     net->trace[i].exchange == exchange;
+	return k;
+}
+
+static void t_auth_child_refused(void **state)
+{
+	struct tnet *net = mknet(NULL, NULL, NULL, NULL);
+	uint8_t ex = IKE_AUTH;
+	struct ike_sa_info a;
+	struct ike_child_info bc[8];
+	unsigned nb = 0;
+
+	(void)state;
+	net->defer = defer_b_answer;
+	net->defer_arg = &ex;
+	assert_int_equal(ike_initiate(A->e, "c", NULL), 0);
+	tnet_run(net, 10);
+	/* B answered and installed its Child SA; the answer is held. */
+	assert_true(tpeer_one(B, NULL, bc, &nb));
+	assert_int_equal(nb, 1);
+	assert_int_equal(dp_mem_live_sas(B->dp.ctx), 1);
+	tamper_tsi(net);
+	net->defer = NULL;
+	tnet_release(net);
+	tnet_run(net, 10);
+	/* The IKE SA stands (§2.21.2), no Child SA on either side. */
+	assert_pair(net, 0);
+	assert_int_equal(A->ev_up, 1);
+	assert_int_equal(A->ev_child_up, 0);
+	assert_int_equal(B->ev_child_up, 1);
+	assert_int_equal(B->ev_child_down, 1);
+	assert_int_equal(a_requests(net, INFORMATIONAL), 1);
+	/* The SA stays usable: a new Child SA comes up normally. */
+	assert_true(tpeer_one(A, &a, NULL, NULL));
+	assert_int_equal(ike_create_child(A->e, a.id), 0);
+	tnet_run(net, 10);
+	assert_pair(net, 1);
+	freenet(net);
+}
+
+static void t_ccsa_child_refused(void **state)
+{
+	struct tnet *net = mknet(NULL, NULL, NULL, NULL);
+	uint8_t ex = CREATE_CHILD_SA;
+	struct ike_sa_info a;
+	struct ike_child_info c0[8], c1[8], bc[8];
+	unsigned n, nb;
+
+	(void)state;
+	up(net);
+	assert_pair(net, 1);
+	assert_true(tpeer_one(A, &a, c0, &n));
+	net->defer = defer_b_answer;
+	net->defer_arg = &ex;
+	/* A new Child SA: B makes it, A refuses it. */
+	assert_int_equal(ike_create_child(A->e, a.id), 0);
+	tnet_run(net, 10);
+	assert_true(tpeer_one(B, NULL, bc, &nb));
+	assert_int_equal(nb, 2);
+	tamper_tsi(net);
+	net->defer = NULL;
+	tnet_release(net);
+	tnet_run(net, 10);
+	assert_pair(net, 1);
+	assert_int_equal(a_requests(net, INFORMATIONAL), 1);
+	assert_int_equal(B->ev_child_up, 2);
+	assert_int_equal(B->ev_child_down, 1);
+	/* A Child rekey: B makes the replacement, A refuses it; both keep
+	 * the old pair in use. */
+	net->defer = defer_b_answer;
+	assert_int_equal(ike_rekey_child(A->e, c0[0].id), 0);
+	tnet_run(net, 10);
+	tamper_tsi(net);
+	net->defer = NULL;
+	tnet_release(net);
+	tnet_run(net, 10);
+	assert_pair(net, 1);
+	assert_int_equal(a_requests(net, INFORMATIONAL), 2);
+	assert_true(tpeer_one(A, NULL, c1, &n));
+	assert_int_equal(c1[0].spi_in, c0[0].spi_in);
+	assert_string_equal(c1[0].state, "INSTALLED");
+	assert_true(tpeer_one(B, NULL, bc, &nb));
+	assert_string_equal(bc[0].state, "INSTALLED");
+	assert_int_equal(ike_engine_stats(A->e)->child_rekeyed, 0);
+	/* The old pair still rekeys, from B's side too. */
+	assert_int_equal(ike_rekey_child(B->e, bc[0].id), 0);
+	tnet_run(net, 10);
+	assert_pair(net, 1);
+	assert_true(tpeer_one(A, NULL, c1, &n));
+	assert_true(c1[0].spi_in != c0[0].spi_in);
+	freenet(net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1347,6 +1508,8 @@ int main(void)
 		cmocka_unit_test(t_bad_padding),
 		cmocka_unit_test(t_init_response_forged),
 		cmocka_unit_test(t_init_error_forged),
+		cmocka_unit_test(t_auth_child_refused),
+		cmocka_unit_test(t_ccsa_child_refused),
 	};
 	static struct CMUnitTest algs[N_ALG_ROWS];
 	static char names[N_ALG_ROWS][160];
