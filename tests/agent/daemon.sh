@@ -103,8 +103,8 @@ conf() { # NAME LOCAL REMOTE LTS RTS LOCAL6 REMOTE6 LTS6 RTS6
 	dpd_interval = 0
 	EOF
 }
-conf a 192.0.2.1 192.0.2.2 10.1.0.0/24 10.2.0.0/24 2001:db8::1 2001:db8::2 b 2001:db8:1::/48 2001:db8:2::/48
-conf b 192.0.2.2 192.0.2.1 10.2.0.0/24 10.1.0.0/24 2001:db8::2 2001:db8::1 a 2001:db8:2::/48 2001:db8:1::/48
+conf a 192.0.2.1 192.0.2.2 198.51.100.0/25 198.51.100.128/25 2001:db8::1 2001:db8::2 b 2001:db8:1::/48 2001:db8:2::/48
+conf b 192.0.2.2 192.0.2.1 198.51.100.128/25 198.51.100.0/25 2001:db8::2 2001:db8::1 a 2001:db8:2::/48 2001:db8:1::/48
 
 cli() { local n=$1; shift; IPSECHA_AGENT_SOCKET=$RUN/$n.sock "$CLI" "$@"; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -297,8 +297,8 @@ cat > "$RUN/l.conf" <<-EOF
 	psk = "daemon-test-secret-0123456"
 	ike = aes128gcm16-prfsha256-x25519
 	esp = aes128gcm16
-	local_ts = 10.1.0.0/24
-	remote_ts = 10.2.0.0/24
+	local_ts = 198.51.100.0/25
+	remote_ts = 198.51.100.128/25
 	dpd_interval = 0
 	EOF
 kill "$pid_a"; sleep 0.5
