@@ -1235,6 +1235,21 @@ static void t_bad_padding(void **state)
 	free(rec);
 	freenet(net);
 }
+/* A 36-byte notify-only IKE_SA_INIT response to the request REQ (its SPIi,
+ * SPIr 0, N(TYPE) without data), as anyone on the path could send it. */
+static void forge_init_notify(uint8_t r[36], const uint8_t *req, uint16_t type)
+{
+	memset(r, 0, 36);
+	memcpy(r, req, 8);
+	r[16] = PT_N;
+	r[17] = 0x20;
+	r[18] = IKE_SA_INIT;
+	r[19] = IKE_FLAG_R;
+	r[27] = 28 + 8;
+	r[31] = 8;
+	put_be16(r + 34, type);
+}
+
 /* RFC 7296 §2.21.1: forged IKE_SA_INIT responses (unauthenticated) that
  * carry only status notifies, or an error notify, must not crash or end the
  * initiation while the real response is still on its way: the notify-only
@@ -1253,15 +1268,8 @@ static void t_init_response_forged(void **state)
 	p = net->head;
 	assert_non_null(p);
 	/* HDR(SPIi, SPIr != 0, N, 2.0, IKE_SA_INIT, R), N(NAT_DETECTION_SOURCE_IP) */
-	memcpy(r, p->data, 8);
+	forge_init_notify(r, p->data, N_NAT_DETECTION_SOURCE_IP);
 	memset(r + 8, 0x11, 8);
-	r[16] = PT_N;
-	r[17] = 0x20;
-	r[18] = IKE_SA_INIT;
-	r[19] = IKE_FLAG_R;
-	r[27] = 28 + 8;
-	r[31] = 8;
-	put_be16(r + 34, N_NAT_DETECTION_SOURCE_IP);
 	mal0 = ike_engine_stats(A->e)->drop_malformed;
 	ike_input(A->e, &p->dst, &p->src, false, r, 36);
 	assert_int_equal(ike_engine_stats(A->e)->drop_malformed, mal0 + 1);
@@ -1291,14 +1299,7 @@ static void t_init_error_forged(void **state)
 	p = net->head;
 	assert_non_null(p);
 	/* HDR(SPIi, SPIr 0, N, 2.0, IKE_SA_INIT, R), N(NO_PROPOSAL_CHOSEN) */
-	memcpy(r, p->data, 8);
-	r[16] = PT_N;
-	r[17] = 0x20;
-	r[18] = IKE_SA_INIT;
-	r[19] = IKE_FLAG_R;
-	r[27] = 28 + 8;
-	r[31] = 8;
-	put_be16(r + 34, N_NO_PROPOSAL_CHOSEN);
+	forge_init_notify(r, p->data, N_NO_PROPOSAL_CHOSEN);
 	ike_input(A->e, &p->dst, &p->src, false, r, 36);
 	assert_int_equal(ike_engine_stats(A->e)->init_errors, 1);
 	assert_int_equal(A->ev_failed, 0);
