@@ -34,9 +34,15 @@ sk() { echo "SKIP $1: $2"; skip=$((skip + 1)); }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
 
 hsh_cleanup() {
-	local p
+	local p alive
 	for p in "${hsh_pids[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.3
+	# An agent deletes its SAs on SIGTERM: give it up to 2 s before -9.
+	for _ in $(seq 1 20); do
+		alive=0
+		for p in "${hsh_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
 	for p in "${hsh_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	ip netns del "$NSP" 2>/dev/null
 	ip netns del "$NSG" 2>/dev/null
