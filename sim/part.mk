@@ -35,6 +35,8 @@ ISQ_VL_TRACE := $(if $(filter vcd,$(ISQ_TRACE)),--trace,$(if $(filter fst,$(ISQ_
 ISQ_VL_TROBJ := $(if $(filter vcd,$(ISQ_TRACE)),verilated_vcd_c.o,$(if $(filter fst,$(ISQ_TRACE)),verilated_fst_c.o,))
 ISQ_TB_INC  := -I$(TOP)/sim/tb -I$(TOP)/sim/include $(ISQ_GEN_INC)
 ISQ_TB_LDLIBS := -lstdc++ -lpthread -latomic -lm $(if $(filter fst,$(ISQ_TRACE)),-lz)
+# sim/tb/isq_tb.vlt: signals the testbench reads that have no port (simulation only)
+ISQ_VL_CFG  := sim/tb/isq_tb.vlt
 ISQ_VL_FLAGS := --cc -Wall --prefix Visq --top-module $(RTL_TOP) -I$(TOP)/rtl $(ISQ_GEN_INC) \
                 $(ISQ_VL_TRACE) --x-assign fast --x-initial fast -O3 -GBUILD_ID=$(shell printf '%u' $(ISQ_BUILD_ID))
 ISQ_TB_C_OBJ := $(O)/obj/sim/tb/isq_tb.o
@@ -43,11 +45,11 @@ $(ISQ_TB_C_OBJ): CPPFLAGS += $(ISQ_TB_INC)
 
 # $(1) name, $(2) NUM_SA, $(3) NUM_GROUP, $(4) W
 define ISQ_TB_CONFIG
-$(O)/verilator/$(1)/Visq.mk: $(RTL_SRCS) $(ISQ_GEN_VH) sim/part.mk
+$(O)/verilator/$(1)/Visq.mk: $(RTL_SRCS) $(ISQ_VL_CFG) $(ISQ_GEN_VH) sim/part.mk
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  VERILATE $(1) (NUM_SA=$(2) NUM_GROUP=$(3) W=$(4))")
 	$$(Q)$$(VERILATOR) $$(ISQ_VL_FLAGS) -GNUM_SA=$(2) -GNUM_GROUP=$(3) -GW=$(4) \
-		-Mdir $$(dir $$@) $$(RTL_SRCS)
+		-Mdir $$(dir $$@) $$(ISQ_VL_CFG) $$(RTL_SRCS)
 $(O)/verilator/$(1)/Visq__ALL.a: $(O)/verilator/$(1)/Visq.mk
 	@$$(if $$(Q),echo "  MODEL   $(1)")
 	$$(Q)$$(MAKE) -s --no-print-directory -C $$(dir $$@) -f Visq.mk OPT_FAST=-O2 OPT_SLOW=-O1 \

@@ -82,4 +82,16 @@ uint32_t isq_golden_rd32(struct isq_golden *g, uint32_t off);
 void isq_golden_wr32(struct isq_golden *g, uint32_t off, uint32_t v);
 void isq_golden_bus(struct isq_golden *g, struct isq_bus *bus);
 
+/* ---- injector issued by a cycle-level harness. With manual issue on, the
+ * CSR level latches a start (DI.CTRL) and keeps STATUS and the result FIFO,
+ * but issues nothing itself: the caller issues each operation with
+ * isq_golden_inj_issue at its place in the order, where the RTL's arbiter
+ * admitted it into the data path. Off after isq_golden_new; kept by reset. */
+void isq_golden_inj_manual(struct isq_golden *g, int on);
+/* Issue the injector's next operation now; its result enters the result
+ * FIFO. 0 with *op, *slot (either may be NULL) and *r, or -EAGAIN (nothing
+ * changes) when the injector has nothing to issue or its FIFO is full. */
+int isq_golden_inj_issue(struct isq_golden *g, unsigned *op, uint32_t *slot,
+			 struct isq_dp_result *r);
+
 #endif

@@ -3,6 +3,7 @@
  * Firmware unit tests drive it exactly as they drive the Verilated RTL. */
 #include "isq_golden_int.h"
 
+#include <errno.h>
 #include <string.h>
 
 static uint32_t lo32(uint64_t v)
@@ -15,23 +16,43 @@ static uint32_t hi32(uint64_t v)
 	return (uint32_t)(v >> 32);
 }
 
-/* Issue injector operations while the result FIFO has room. */
-static void inj_pump(struct isq_golden *g)
+int isq_golden_inj_issue(struct isq_golden *g, unsigned *op, uint32_t *slot,
+			 struct isq_dp_result *r)
 {
 	struct golden_csr *c = &g->csr;
+	struct inj_res *e = &g->inj_res[(g->inj_head + g->inj_n) % g->p.inj_depth];
+	struct isq_dp_result rr;
 
-	while (c->inj_remaining && g->inj_n < g->p.inj_depth) {
-		struct isq_dp_result r;
-		struct inj_res *e = &g->inj_res[(g->inj_head + g->inj_n) % g->p.inj_depth];
+	if (!c->inj_remaining || g->inj_n >= g->p.inj_depth)
+		return -EAGAIN;
+	isq_golden_dp(g, c->inj_op, c->inj_slot, c->inj_seq, &rr);
+	e->status = rr.status;
+	e->slot = c->inj_slot;
+	e->seq = rr.seq;
+	e->epoch = rr.epoch;
+	g->inj_n++;
+	c->inj_remaining--;
+	if (op)
+		*op = c->inj_op;
+	if (slot)
+		*slot = c->inj_slot;
+	if (r)
+		*r = rr;
+	return 0;
+}
 
-		isq_golden_dp(g, c->inj_op, c->inj_slot, c->inj_seq, &r);
-		e->status = r.status;
-		e->slot = c->inj_slot;
-		e->seq = r.seq;
-		e->epoch = r.epoch;
-		g->inj_n++;
-		c->inj_remaining--;
-	}
+void isq_golden_inj_manual(struct isq_golden *g, int on)
+{
+	g->inj_manual = on;
+}
+
+/* Issue injector operations while the result FIFO has room (unless the
+ * caller issues them: isq_golden_inj_manual). */
+static void inj_pump(struct isq_golden *g)
+{
+	if (!g->inj_manual)
+		while (!isq_golden_inj_issue(g, NULL, NULL, NULL))
+			;
 }
 
 static uint32_t blk_header(uint32_t blk, uint32_t r)

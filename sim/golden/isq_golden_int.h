@@ -51,6 +51,7 @@ struct isq_golden {
 	struct golden_csr csr;
 	struct inj_res *inj_res;
 	uint32_t inj_head, inj_n;
+	int inj_manual;          /* isq_golden_inj_manual */
 };
 
 #endif

@@ -15,7 +15,7 @@ struct isq_tb {
 	uint32_t num_sa, num_group, window, evt_depth;
 	const struct isq_tb_driver *drv;
 	struct isq_tb_driver own;
-	int last_acc, last_ready;
+	int last_acc, last_ready, last_inj;
 	/* single-operation helper state */
 	struct isq_tb_req one;
 	int one_presented, one_done;
@@ -49,6 +49,7 @@ static uint32_t cycle(struct isq_tb *tb, int rst, int we, int re, uint32_t addr,
 	isq_dut_get(tb->d, &tb->out);
 	tb->last_ready = tb->out.dp_ready;
 	tb->last_acc = present && tb->out.dp_ready;
+	tb->last_inj = tb->out.inj_acc;
 	isq_dut_tick(tb->d);
 	tb->cycles++;
 	isq_dut_get(tb->d, &tb->out);
@@ -211,6 +212,11 @@ int isq_tb_last_accept(const struct isq_tb *tb)
 int isq_tb_last_ready(const struct isq_tb *tb)
 {
 	return tb->last_ready;
+}
+
+int isq_tb_last_inj_accept(const struct isq_tb *tb)
+{
+	return tb->last_inj;
 }
 
 /* ---- single operation */

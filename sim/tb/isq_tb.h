@@ -83,5 +83,11 @@ int isq_tb_mb_busy(const struct isq_tb *tb);
 int isq_tb_last_accept(const struct isq_tb *tb);
 /* Whether dp_ready was high in the last cycle (with or without a request). */
 int isq_tb_last_ready(const struct isq_tb *tb);
+/* Whether the arbiter admitted an injector operation (CSR block DI) into the
+ * data path in the last cycle: the operation's place in the engine's order
+ * (its result goes to the injector result FIFO, not to the driver). The
+ * engine itself stalled in that cycle iff neither this nor
+ * isq_tb_last_ready(). */
+int isq_tb_last_inj_accept(const struct isq_tb *tb);
 
 #endif

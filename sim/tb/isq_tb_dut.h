@@ -28,6 +28,9 @@ struct isq_dut_out {
 	uint16_t res_tag, res_slot;
 	uint64_t res_seq, res_epoch, epoch;
 	uint8_t evt_pending, mb_busy;
+	/* not a port (sim/tb/isq_tb.vlt): the arbiter admits an injector
+	 * operation into the data path in this cycle */
+	uint8_t inj_acc;
 };
 
 isq_dut_t *isq_dut_new(void);

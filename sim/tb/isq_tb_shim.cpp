@@ -1,6 +1,7 @@
 // isq_tb_shim.cpp — extern "C" shim over the Verilated isq_top (class Visq).
 // Everything else of the testbench is C11 (isq_tb.c).
 #include "Visq.h"
+#include "Visq___024root.h"
 #include "verilated.h"
 #if VM_TRACE_FST
 #include "verilated_fst_c.h"
@@ -79,6 +80,7 @@ extern "C" void isq_dut_get(isq_dut_t *d, struct isq_dut_out *o)
 	o->epoch = t->epoch;
 	o->evt_pending = t->evt_pending;
 	o->mb_busy = t->mb_busy;
+	o->inj_acc = t->rootp->isq_top__DOT__inj_acc;
 }
 
 extern "C" void isq_dut_tick(isq_dut_t *d)

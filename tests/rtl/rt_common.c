@@ -54,11 +54,70 @@ static void apply_group(struct rt *t, const struct rt_item *it)
 		t->have_tx[it->garg[0]] = 0; /* a new SA in this slot */
 }
 
-/* Consume group markers at the front of the queue. */
+/* No-reuse: a slot's issued numbers strictly increase from its install, in
+ * the engine's order (packet port and injector together). */
+static void check_issue(struct rt *t, uint32_t slot, uint64_t seq, const char *via)
+{
+	if (t->have_tx[slot] && seq <= t->last_tx[slot])
+		rt_fail(t, "slot %u issued 0x%llx (%s) after 0x%llx", slot, (unsigned long long)seq, via,
+			(unsigned long long)t->last_tx[slot]);
+	t->last_tx[slot] = seq;
+	t->have_tx[slot] = 1;
+}
+
+static uint32_t di_gold(struct rt *t, uint32_t reg)
+{
+	return isq_golden_rd32(t->g, ISQ_DI_BASE + reg);
+}
+
+/* An injector operation reaches the golden model where the arbiter admitted
+ * it; its result waits in the golden model's FIFO for the RTL's. */
+static void apply_inj(struct rt *t, const struct rt_item *it)
+{
+	struct isq_dp_result r;
+	uint32_t slot;
+	unsigned op;
+
+	if (isq_golden_inj_issue(t->g, &op, &slot, &r)) {
+		rt_fail(t, "injector operation admitted in cycle %llu: the golden injector has nothing "
+			"to issue or its result FIFO is full", (unsigned long long)it->cycle);
+		return;
+	}
+	t->n_inj++;
+	if (di_gold(t, ISQ_DI_RES_COUNT) == isq_tb_inj_depth(t->tb))
+		t->n_inj_full++;
+	/* the golden number stands for the RTL's: rt_inj_pop compares them */
+	if (op == ISQ_DPOP_TX_NEXT && r.status == ISQ_DP_OK) {
+		t->n_inj_ok++;
+		check_issue(t, slot, r.seq, "injector");
+	}
+}
+
+static void apply_di_wr(struct rt *t, const struct rt_item *it)
+{
+	uint32_t busy = di_gold(t, ISQ_DI_STATUS) & ISQ_DI_STATUS_BUSY_MASK;
+
+	isq_golden_wr32(t->g, ISQ_DI_BASE + it->off, it->val);
+	if (it->off == ISQ_DI_CTRL && (it->val & 1u)) {
+		if (!busy && (di_gold(t, ISQ_DI_STATUS) & ISQ_DI_STATUS_BUSY_MASK))
+			t->n_inj_start++;
+		else
+			t->n_inj_refused++;
+	}
+}
+
+/* Apply what precedes the oldest packet-port operation still in flight. */
 static void drain_markers(struct rt *t)
 {
-	while (t->qn && t->q[t->qh].kind == 1) {
-		apply_group(t, &t->q[t->qh]);
+	while (t->qn && t->q[t->qh].kind != RT_DP) {
+		const struct rt_item *it = &t->q[t->qh];
+
+		if (it->kind == RT_MB)
+			apply_group(t, it);
+		else if (it->kind == RT_INJ)
+			apply_inj(t, it);
+		else
+			apply_di_wr(t, it);
 		t->qh = (t->qh + 1) % RT_QLEN;
 		t->qn--;
 	}
@@ -67,16 +126,33 @@ static void drain_markers(struct rt *t)
 static int drv_next(void *arg, struct isq_tb_req *req)
 {
 	struct rt *t = arg;
+	uint64_t now = isq_tb_cycles(t->tb);
+	struct rt_item *it;
 
-	/* The cycle after a group operation's CMD write has dp_ready low: that
-	 * bubble is the operation's place in the order. */
-	if (t->armed && !isq_tb_last_ready(t->tb) && isq_tb_cycles(t->tb) > t->arm_cycle) {
-		struct rt_item *it = q_push(t);
-
-		it->kind = 1;
+	/* The last cycle's events, in the order of the engine: an injector
+	 * operation admitted; or the engine stalled in the cycle after a
+	 * mailbox CMD write, the bubble that is the operation's place; and then
+	 * this cycle's write to an injector register. */
+	if (isq_tb_last_inj_accept(t->tb)) {
+		it = q_push(t);
+		it->kind = RT_INJ;
+		it->cycle = now - 1;
+		/* its result enters the FIFO DP_LATENCY cycles after admission:
+		 * a RES_COUNT read from cycle now + DP_LATENCY on counts it */
+		t->inj_settle = now + ISQ_DP_LATENCY;
+	} else if (t->armed && !isq_tb_last_ready(t->tb) && now > t->arm_cycle) {
+		it = q_push(t);
+		it->kind = RT_MB;
 		it->gop = t->arm_op;
 		memcpy(it->garg, t->arm_arg, sizeof(it->garg));
 		t->armed = 0;
+	}
+	if (t->di_pend) {
+		it = q_push(t);
+		it->kind = RT_DI_WR;
+		it->off = t->di_off;
+		it->val = t->di_val;
+		t->di_pend = 0;
 	}
 	if (!t->have_cur) {
 		if (t->paused || !t->gen || !t->gen(t, &t->cur))
@@ -93,7 +169,7 @@ static void drv_accepted(void *arg, const struct isq_tb_req *req, uint64_t cycle
 	struct rt *t = arg;
 	struct rt_item *it = q_push(t);
 
-	it->kind = 0;
+	it->kind = RT_DP;
 	it->req = *req;
 	it->cycle = cycle;
 	t->have_cur = 0;
@@ -134,14 +210,9 @@ static void drv_result(void *arg, const struct isq_tb_res *res)
 	if (res->epoch != t->last_epoch)
 		t->n_epoch_edges++;
 	t->last_epoch = res->epoch;
-	/* No-reuse: a slot's issued numbers strictly increase from its install. */
 	if (it->req.op == ISQ_DPOP_TX_NEXT && res->status == ISQ_DP_OK) {
 		t->n_dp_ok++;
-		if (t->have_tx[res->slot] && res->seq <= t->last_tx[res->slot])
-			rt_fail(t, "slot %u issued 0x%llx after 0x%llx", res->slot,
-				(unsigned long long)res->seq, (unsigned long long)t->last_tx[res->slot]);
-		t->last_tx[res->slot] = res->seq;
-		t->have_tx[res->slot] = 1;
+		check_issue(t, res->slot, res->seq, "packet port");
 	}
 	if (t->obs)
 		t->obs(t, res, &gr);
@@ -167,6 +238,8 @@ int rt_open(struct rt *t, uint64_t seed)
 	p.evt_depth = isq_tb_evt_depth(t->tb);
 	p.inj_depth = isq_tb_inj_depth(t->tb);
 	t->g = isq_golden_new(&p);
+	if (t->g)
+		isq_golden_inj_manual(t->g, 1);   /* issued where the RTL admits them */
 	t->last_tx = calloc(p.num_sa, sizeof(*t->last_tx));
 	t->have_tx = calloc(p.num_sa, 1);
 	if (!t->g || !t->last_tx || !t->have_tx)
@@ -193,17 +266,27 @@ void rt_tick(struct rt *t, unsigned n)
 	isq_tb_tick(t->tb, n);
 }
 
+/* Whether anything is in flight: a request, a result, an injector result
+ * not yet in its FIFO, or an injector run with room in its FIFO (as the
+ * golden model, which has run everything admitted, sees it). */
+static int busy(struct rt *t)
+{
+	return t->have_cur || t->qn || isq_tb_cycles(t->tb) < t->inj_settle ||
+	       ((di_gold(t, ISQ_DI_STATUS) & ISQ_DI_STATUS_BUSY_MASK) &&
+		di_gold(t, ISQ_DI_RES_COUNT) < isq_tb_inj_depth(t->tb));
+}
+
 void rt_quiesce(struct rt *t)
 {
 	unsigned n = 0;
 	int was = t->paused;
 
 	t->paused = 1;
-	while ((t->have_cur || t->qn) && n++ < 100000) {
+	while (busy(t) && n++ < 100000) {
 		rt_tick(t, 1);
 		drain_markers(t);
 	}
-	if (t->have_cur || t->qn)
+	if (busy(t))
 		rt_fail(t, "data path did not go idle");
 	t->paused = was;
 }
@@ -232,7 +315,7 @@ static unsigned rtl_mb(struct rt *t, unsigned op, const uint32_t arg[8], uint32_
 	t->mb_stolen = 0;
 	do {
 		st = isq_tb_rd32(t->tb, ISQ_MB_BASE + ISQ_MB_STATUS);
-		t->mb_stolen += !isq_tb_last_ready(t->tb);
+		t->mb_stolen += !isq_tb_last_ready(t->tb) && !isq_tb_last_inj_accept(t->tb);
 		if (++n > 1000000) {
 			fprintf(stderr, "rt: mailbox op %u never completed\n", op);
 			abort();
@@ -367,6 +450,92 @@ int rt_check_state(struct rt *t, uint32_t nslots, uint32_t ngroups)
 		arg[0] = i;
 		if (rt_mb(t, ISQ_OP_GROUP_READ, arg, NULL) < 0)
 			bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* ---- the data-path injector */
+
+void rt_di_wr(struct rt *t, uint32_t reg, uint32_t v)
+{
+	if (reg == ISQ_DI_RES_POP) {
+		/* pops are not ordered with the engine: use rt_inj_pop */
+		isq_tb_wr32(t->tb, ISQ_DI_BASE + reg, v);
+		isq_golden_wr32(t->g, ISQ_DI_BASE + reg, v);
+		return;
+	}
+	/* queued by drv_next of the writing cycle, after the last cycle's events */
+	t->di_pend = 1;
+	t->di_off = reg;
+	t->di_val = v;
+	isq_tb_wr32(t->tb, ISQ_DI_BASE + reg, v);
+}
+
+/* One injector register read on both; -1 when they differ. */
+static int di_cmp(struct rt *t, uint32_t reg, uint32_t *rtl)
+{
+	uint32_t r = isq_tb_rd32(t->tb, ISQ_DI_BASE + reg), g = di_gold(t, reg);
+
+	if (rtl)
+		*rtl = r;
+	if (r == g)
+		return 0;
+	rt_fail(t, "injector register 0x%x: RTL 0x%x, golden 0x%x", ISQ_DI_BASE + reg, r, g);
+	return -1;
+}
+
+static const uint32_t di_head_regs[] = {
+	ISQ_DI_RES_HEAD0, ISQ_DI_RES_SEQ_LO, ISQ_DI_RES_SEQ_HI, ISQ_DI_RES_EPOCH_LO, ISQ_DI_RES_EPOCH_HI,
+};
+
+int rt_inj_pop(struct rt *t, struct isq_tb_res *res)
+{
+	uint32_t v[5];
+	unsigned i;
+	int bad = 0;
+
+	if (!isq_tb_rd32(t->tb, ISQ_DI_BASE + ISQ_DI_RES_COUNT))
+		return 0;
+	/* The result is in the RTL's FIFO, so everything before its operation
+	 * has been compared: the golden model has run it too. */
+	drain_markers(t);
+	if (!di_gold(t, ISQ_DI_RES_COUNT)) {
+		rt_fail(t, "injector result in the RTL's FIFO that the golden model lacks");
+		return -1;
+	}
+	for (i = 0; i < 5; i++)
+		bad |= di_cmp(t, di_head_regs[i], &v[i]);
+	rt_di_wr(t, ISQ_DI_RES_POP, 1);
+	t->n_inj_cmp++;
+	if (res) {
+		memset(res, 0, sizeof(*res));
+		res->status = (uint8_t)ISQ_FIELD_GET(v[0], ISQ_DI_RES_HEAD0_STATUS);
+		res->slot = (uint16_t)ISQ_FIELD_GET(v[0], ISQ_DI_RES_HEAD0_SLOT);
+		res->seq = v[1] | ((uint64_t)v[2] << 32);
+		res->epoch = v[3] | ((uint64_t)v[4] << 32);
+	}
+	return bad ? -1 : 1;
+}
+
+int rt_check_inj(struct rt *t)
+{
+	static const uint32_t regs[] = {
+		ISQ_DI_OP, ISQ_DI_SLOT, ISQ_DI_SEQ_LO, ISQ_DI_SEQ_HI, ISQ_DI_COUNT, ISQ_DI_STATUS,
+	};
+	uint32_t n;
+	unsigned i;
+	int bad = 0;
+
+	drain_markers(t);
+	for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		bad |= di_cmp(t, regs[i], NULL);
+	bad |= di_cmp(t, ISQ_DI_RES_COUNT, &n);
+	for (i = 0; i < 5; i++)   /* the head, or zeros when empty */
+		bad |= di_cmp(t, di_head_regs[i], NULL);
+	if (!bad && n == 0) {
+		rt_di_wr(t, ISQ_DI_RES_POP, 1);
+		bad |= di_cmp(t, ISQ_DI_RES_COUNT, NULL);
+		bad |= di_cmp(t, ISQ_DI_STATUS, NULL);
 	}
 	return bad ? -1 : 0;
 }

@@ -2,10 +2,13 @@
  *
  * A small set of slots in a few groups takes full-rate random data-path
  * traffic (back-to-back on the same slot most of the time) while the CSR
- * side issues group operations, slot installs/clears and readbacks. Every
- * data-path result, every mailbox result, every event and (at checkpoints)
- * every slot and group readback must equal the golden model's, and no slot
- * may issue a sequence number twice.
+ * side issues group operations, slot installs/clears and readbacks, and runs
+ * of the data-path injector, whose operations the arbiter mixes into the
+ * packet traffic. Every data-path result (the injector's read back from its
+ * result FIFO), every mailbox result, every event and (at checkpoints)
+ * every slot and group readback and injector register must equal the
+ * golden model's, and no slot may issue a sequence number twice, through
+ * either port.
  *
  *   ISQ_SEED=<n>   reproduce a run (the seed is printed)
  *   ISQ_OPS=<n>    data-path operations to run (default 1000000)
@@ -20,6 +23,7 @@
 
 #define NSLOT   24      /* slots in play */
 #define NGROUP  4       /* groups in play */
+#define INJ_PCT 35      /* rounds (a burst and a CSR operation) that visit the injector */
 
 static uint32_t W;
 static double density = 1.0;
@@ -34,46 +38,118 @@ static uint64_t gold_slot(struct rt *t, uint32_t slot, uint32_t *flags)
 	return (uint64_t)res[1] | ((uint64_t)res[2] << 32);
 }
 
-static int gen(struct rt *t, struct isq_tb_req *req)
+/* A slot for an operation: the hot one, one in play, a free one or one out
+ * of range. */
+static uint32_t pick_slot(struct rt *t)
 {
-	uint32_t slot, flags;
+	uint64_t r = rt_below(t, 100);
+
+	if (r < 2)
+		return isq_tb_num_sa(t->tb) + (uint32_t)rt_below(t, 3);   /* out of range */
+	if (focus_slot >= 0 && r < 60)
+		return (uint32_t)focus_slot;
+	return (uint32_t)rt_below(t, NSLOT + 2);                          /* some free */
+}
+
+/* An operation on slot and its number: mostly what the slot's direction
+ * takes, numbers around its right edge (in the window, just left of it,
+ * ahead). */
+static void pick_op(struct rt *t, uint32_t slot, uint8_t *op, uint64_t *seq)
+{
+	uint32_t flags;
 	uint64_t v, r;
 
-	if (density < 1.0 && (double)(rt_rand(t) % 1000) >= density * 1000)
-		return 0;
-	r = rt_below(t, 100);
-	if (r < 2)
-		slot = isq_tb_num_sa(t->tb) + (uint32_t)rt_below(t, 3);   /* out of range */
-	else if (focus_slot >= 0 && r < 60)
-		slot = (uint32_t)focus_slot;
-	else
-		slot = (uint32_t)rt_below(t, NSLOT + 2);                  /* some free */
-	req->slot = (uint16_t)slot;
 	v = slot < isq_tb_num_sa(t->tb) ? gold_slot(t, slot, &flags) : (flags = 0, 0);
 	r = rt_below(t, 100);
 	if (r < 3)
-		req->op = 3;                                               /* no such op */
+		*op = 3;                                                   /* no such op */
 	else if (!(flags & ISQ_MB_SFLAG_DIR_IN_MASK))
-		req->op = r < 90 ? ISQ_DPOP_TX_NEXT : (uint8_t)(1 + rt_below(t, 2));
+		*op = r < 90 ? ISQ_DPOP_TX_NEXT : (uint8_t)(1 + rt_below(t, 2));
 	else
-		req->op = r < 45 ? ISQ_DPOP_RX_CHECK : r < 93 ? ISQ_DPOP_RX_COMMIT : ISQ_DPOP_TX_NEXT;
-	/* numbers around the right edge: in the window, just left of it, ahead */
+		*op = r < 45 ? ISQ_DPOP_RX_CHECK : r < 93 ? ISQ_DPOP_RX_COMMIT : ISQ_DPOP_TX_NEXT;
 	r = rt_below(t, 100);
 	if (r < 50)
-		req->seq = v + 1 + rt_below(t, 4);
+		*seq = v + 1 + rt_below(t, 4);
 	else if (r < 80)
-		req->seq = v - rt_below(t, W + 3);
+		*seq = v - rt_below(t, W + 3);
 	else if (r < 90)
-		req->seq = v + rt_below(t, 2 * W);
+		*seq = v + rt_below(t, 2 * W);
 	else if (r < 93)
-		req->seq = v + (rt_below(t, 4) << 31) + rt_below(t, 8);
+		*seq = v + (rt_below(t, 4) << 31) + rt_below(t, 8);
 	else if (r < 96)   /* just past the next 2^32 boundary: a commit puts T in Case B */
-		req->seq = (((v >> 32) + 1) << 32) + rt_below(t, W);
+		*seq = (((v >> 32) + 1) << 32) + rt_below(t, W);
 	else
-		req->seq = rt_rand(t);
+		*seq = rt_rand(t);
 	if (!(flags & ISQ_MB_SFLAG_ESN_MASK) && rt_below(t, 10))
-		req->seq &= 0xffffffffu;
+		*seq &= 0xffffffffu;
+}
+
+static int gen(struct rt *t, struct isq_tb_req *req)
+{
+	uint32_t slot;
+
+	if (density < 1.0 && (double)(rt_rand(t) % 1000) >= density * 1000)
+		return 0;
+	slot = pick_slot(t);
+	req->slot = (uint16_t)slot;
+	pick_op(t, slot, &req->op, &req->seq);
 	return 1;
+}
+
+/* A run of the injector: COUNT operations on one slot, admitted into the
+ * data path between the packet port's, and stalled while its result FIFO
+ * is full. Now and then a start it must refuse (COUNT 0; or a run still
+ * going), a slot above the port's 16 bits (INVALID), junk in OP's upper
+ * bits or CTRL written without its start bit. */
+static void inj_start(struct rt *t)
+{
+	uint32_t depth = isq_tb_inj_depth(t->tb), slot = pick_slot(t), count;
+	uint64_t seq, r = rt_below(t, 100);
+	uint8_t op;
+
+	pick_op(t, slot, &op, &seq);
+	if (r < 4)
+		slot |= (uint32_t)(1 + rt_below(t, 0xffff)) << 16;
+	r = rt_below(t, 100);
+	count = r < 5 ? 0 : r < 85 ? 1 + (uint32_t)rt_below(t, depth + 4) : 2 * depth + (uint32_t)rt_below(t, 16);
+	rt_di_wr(t, ISQ_DI_OP, op | (rt_below(t, 20) ? 0 : (uint32_t)rt_rand(t) << 2));
+	rt_di_wr(t, ISQ_DI_SLOT, slot);
+	rt_di_wr(t, ISQ_DI_SEQ_LO, (uint32_t)seq);
+	rt_di_wr(t, ISQ_DI_SEQ_HI, (uint32_t)(seq >> 32));
+	rt_di_wr(t, ISQ_DI_COUNT, count);
+	rt_di_wr(t, ISQ_DI_CTRL, rt_below(t, 30) ? 1 : (uint32_t)rt_rand(t));
+	if (rt_below(t, 8) == 0)       /* again: refused while the run lasts */
+		rt_di_wr(t, ISQ_DI_CTRL, 1);
+}
+
+/* Read back the injector's results (all, or a few: a full FIFO stalls it),
+ * then perhaps start a run. */
+static void injector(struct rt *t)
+{
+	unsigned n = rt_below(t, 10) < 7 ? ~0u : (unsigned)rt_below(t, 3);
+
+	while (n-- && rt_inj_pop(t, NULL) > 0)
+		;
+	if (rt_below(t, 100) < 40)
+		inj_start(t);
+}
+
+/* After the run: every injector result read back and compared. */
+static void inj_drain(struct rt *t)
+{
+	int got;
+
+	do {
+		rt_quiesce(t);
+		got = 0;
+		while (rt_inj_pop(t, NULL) > 0)
+			got = 1;
+	} while (got && t->n_mismatch == 0);
+	rt_quiesce(t);
+	rt_check_inj(t);
+	if (t->n_inj_cmp != t->n_inj)
+		rt_fail(t, "%llu injector operations, %llu results read back",
+			(unsigned long long)t->n_inj, (unsigned long long)t->n_inj_cmp);
 }
 
 static uint64_t pick_value(struct rt *t, int esn)
@@ -226,15 +302,18 @@ int main(void)
 			rt_mb(&t, (unsigned)(0x0a + rt_below(&t, 0xf0)), (uint32_t[8]){ 0 }, NULL);
 		else if (r < 72)   /* under traffic, compared at its bubble */
 			rt_mb(&t, ISQ_OP_GROUP_READ, (uint32_t[8]){ (uint32_t)rt_below(&t, NGROUP + 1) }, NULL);
+		if (rt_below(&t, 100) < INJ_PCT)
+			injector(&t);
 		if (t.n_dp >= next_check || getenv("ISQ_CHECK_ALL")) {
 			rt_quiesce(&t);
+			rt_check_inj(&t);
 			rt_check_events(&t);
 			rt_check_state(&t, NSLOT + 2, NGROUP + 1);
 			next_check += 50000 + rt_below(&t, 50000);
 			rounds++;
 		}
 	}
-	rt_quiesce(&t);
+	inj_drain(&t);
 	rt_check_events(&t);
 	rt_check_state(&t, NSLOT + 2, NGROUP + 1);
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -244,6 +323,11 @@ int main(void)
 	       " epoch changes seen; %" PRIu64 " cycles in %.1f s\n",
 	       t.n_dp, t.n_dp_ok, t.n_group, t.n_slot, rounds + 1, t.n_epoch_edges,
 	       isq_tb_cycles(t.tb) - c0, secs);
+	printf("random: injector: %" PRIu64 " operations (%" PRIu64 " results compared, %" PRIu64
+	       " issued numbers checked for reuse), %" PRIu64 " starts, %" PRIu64 " refused, "
+	       "result FIFO (depth %u) full %" PRIu64 " times\n",
+	       t.n_inj, t.n_inj_cmp, t.n_inj_ok, t.n_inj_start, t.n_inj_refused,
+	       isq_tb_inj_depth(t.tb), t.n_inj_full);
 	if (t.n_mismatch)
 		printf("random: %" PRIu64 " mismatches; reproduce with ISQ_SEED=%" PRIu64 "\n", t.n_mismatch, seed);
 	printf("random-w%u: %d passed, %d failed, 0 skipped\n", W, t.n_mismatch ? 0 : 1, t.n_mismatch ? 1 : 0);
