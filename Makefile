@@ -118,8 +118,10 @@ clean:
 help:
 	@sed -n '2,12p' Makefile
 
-# Generic C object rule: $(O)/obj/<path>.o from <path>.c
-$(O)/obj/%.o: %.c
+# Generic C object rule: $(O)/obj/<path>.o from <path>.c. Generated headers
+# (GEN_HEADERS, from the parts) exist before any compile: which object
+# includes them is known only from its .d file, after the first build.
+$(O)/obj/%.o: %.c | $(GEN_HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@

@@ -47,6 +47,7 @@ $(GEN)/isq_build.h: $(RTL_SRCS) $(RTL_TBL)
 .PHONY: rtl-gen
 rtl-gen: $(ISQ_GEN_H) $(ISQ_GEN_VH) $(ISQ_GEN_MD) $(ISQ_BUILD_H)
 ALL_TARGETS += rtl-gen
+GEN_HEADERS += $(ISQ_GEN_H) $(ISQ_BUILD_H)
 
 
 # Test, benchmark and demo rules need the simulation libraries of sim/part.mk,
