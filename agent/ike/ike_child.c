@@ -512,7 +512,7 @@ static void respond_notify(struct ike_sa *sa, struct ikm_msg *m, uint8_t proto,
 static bool child_exchange_outstanding(const struct ike_sa *sa)
 {
 	return ike_xchg_outstanding(sa, XK_CHILD_NEW) || ike_xchg_outstanding(sa, XK_CHILD_REKEY) ||
-	       ike_xchg_outstanding(sa, XK_CHILD_DELETE);
+	       ike_xchg_outstanding(sa, XK_CHILD_DELETE) || ike_xchg_outstanding(sa, XK_CHILD_UNWANTED);
 }
 
 static void ike_rekey_request(struct ike_sa *sa, struct ikm_msg *m)

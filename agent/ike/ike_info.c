@@ -29,8 +29,9 @@ int ike_info_start(struct ike_sa *sa, enum xk kind, uint32_t child_spi)
 	} else if (kind == XK_CHILD_UNWANTED) {
 		uint8_t spi[4];
 
-		/* No local Child SA: the SPI is the one we proposed, which the
-		 * peer uses as its outbound SPI of the pair (§3.11). */
+		/* No local Child SA: §3.11 "the SPI the sending endpoint would
+		 * expect in inbound ESP or AH packets" is the one we proposed,
+		 * the peer's outbound SPI of the pair. */
 		if (ike_xchg_find(sa, XK_CHILD_UNWANTED, child_spi) ||
 		    htab_find(&sa->e->child_spis, child_spi))
 			return -EALREADY;
@@ -68,6 +69,12 @@ int ike_info_start(struct ike_sa *sa, enum xk kind, uint32_t child_spi)
  * since taken that SPI, a Delete would be ambiguous at the peer: skipped. */
 void ike_child_unwanted(struct ike_sa *sa, uint32_t spi_in)
 {
+	/* §2.8: "An IKE SA so created inherits all of the original IKE SA's
+	 * Child SAs, and the new IKE SA is used for all control messages
+	 * needed to maintain those Child SAs": the Delete goes over the
+	 * successor. */
+	while (sa->state == IKE_S_REKEYED && sa->rekeyed_to)
+		sa = sa->rekeyed_to;
 	if (!spi_in || htab_find(&sa->e->child_spis, spi_in))
 		return;
 	if (ike_task_add(sa, XK_CHILD_UNWANTED, spi_in, 0))
@@ -110,12 +117,15 @@ void ike_info_on_request(struct ike_sa *sa, struct ikm_msg *m)
 				if (c->state != CH_DELETING && n_spis < MAX_DEL)
 					put_be32(spis + 4 * n_spis++, c->spi_in);
 				/* The replacement of a Child SA the peer rekeyed is
-				 * deleted: the peer refused our answer (§1.3.1) and
-				 * keeps the old one, so do we. */
+				 * deleted: the peer refused our answer (§1.3.1 "If
+				 * this is unacceptable to the initiator, the
+				 * initiator MUST delete the SA") and keeps the old
+				 * one, so do we. */
 				for (struct ike_child *o = sa->children; o; o = o->next) {
 					if (o->state == CH_REKEYED && o->rekeyed_by == c->spi_in) {
 						o->state = CH_INSTALLED;
 						o->rekeyed_by = 0;
+						ike_child_rekey_resume(o);
 					}
 				}
 				ike_child_remove(c, "deleted by peer");

@@ -246,7 +246,7 @@ int ike_init_start(struct ike_sa *sa)
 	x = ike_xchg_new(XK_INIT);
 	if (!x)
 		return -ENOMEM;
-	sa->init_err = 0;
+	sa->init_err = NULL;
 	x->pkt = malloc((size_t)len);
 	free(sa->init_i);
 	sa->init_i = malloc((size_t)len);
@@ -265,6 +265,30 @@ int ike_init_start(struct ike_sa *sa)
 static void init_failed(struct ike_sa *sa, const char *why)
 {
 	ike_sa_kill(sa, why);
+}
+
+/* §2.21.1: "Because all error notifications are completely
+ * unauthenticated, the recipient should continue trying for some time
+ * before giving up. The recipient should not immediately act based on the
+ * error notification unless corrective actions are defined." Any answer
+ * to IKE_SA_INIT is unauthenticated, and a forged one must not end the
+ * initiation: note why it was unusable and keep retransmitting; a usable
+ * answer still wins. The exchange fails with this reason only when a
+ * retransmission was answered unusably too (a real responder answers
+ * every copy, a lone forgery does not: ike_sa.c give_up()) or when the
+ * retransmissions run out. */
+static void init_unusable(struct ike_sa *sa, const char *why)
+{
+	unsigned tries = ike_init_tries(sa);
+
+	if (!sa->init_err) {
+		SA_LOG(sa, IKE_LOG_WARN, "IKE_SA_INIT answered with %s (unauthenticated): "
+		       "retransmitting before giving up", why);
+		sa->init_err_first = tries;
+	}
+	sa->init_err = why;
+	sa->init_err_last = tries;
+	sa->e->st.init_errors++;
 }
 
 void ike_init_on_response(struct ike_sa *sa, struct ikm_msg *m,
@@ -293,9 +317,12 @@ void ike_init_on_response(struct ike_sa *sa, struct ikm_msg *m,
 	const struct ikm_pl_notify *ck = ikm_find_notify(m, N_COOKIE);
 
 	if (ck && !ikm_find(m, PT_SA)) {
-		if (ck->data_len < 1 || ck->data_len > sizeof(sa->cookie) ||
-		    ++sa->init_retries > MAX_INIT_RETRIES) {
-			init_failed(sa, "bad or repeated COOKIE");
+		if (ck->data_len < 1 || ck->data_len > sizeof(sa->cookie)) {
+			init_unusable(sa, "a malformed COOKIE");
+			return;
+		}
+		if (++sa->init_retries > MAX_INIT_RETRIES) {
+			init_failed(sa, "repeated COOKIE");
 			return;
 		}
 		memcpy(sa->cookie, ck->data, ck->data_len);
@@ -324,21 +351,8 @@ void ike_init_on_response(struct ike_sa *sa, struct ikm_msg *m,
 				return;
 			}
 		}
-		/* §2.21.1: "Because all error notifications are completely
-		 * unauthenticated, the recipient should continue trying for
-		 * some time before giving up. The recipient should not
-		 * immediately act based on the error notification unless
-		 * corrective actions are defined" — so a forged error cannot
-		 * end an initiation: keep retransmitting; a valid answer still
-		 * wins, and if none comes the exchange fails with this error
-		 * after one more retransmission (ike_sa.c give_up()). */
-		if (!sa->init_err) {
-			SA_LOG(sa, IKE_LOG_WARN, "IKE_SA_INIT answered with %s (unauthenticated): "
-			       "retransmitting once more before giving up", ikm_notify_name(err_n->type));
-			sa->init_err_tries = ike_init_tries(sa);
-		}
-		sa->init_err = err_n->type;
-		e->st.init_errors++;
+		/* No corrective action defined: §2.21.1 (init_unusable). */
+		init_unusable(sa, ikm_notify_name(err_n->type));
 		return;
 	}
 	/* The rule table lets a notify-only response through (the COOKIE and
@@ -351,13 +365,20 @@ void ike_init_on_response(struct ike_sa *sa, struct ikm_msg *m,
 		return;
 	}
 	n = ikm_sa_proposals(&ikm_find(m, PT_SA)->u.sa, props, IKM_MAX_PROPS);
+	/* An answer we cannot use is as unauthenticated as an error notify
+	 * (§2.21.1, init_unusable): nothing of it is kept. */
 	if (prop_accept(c->ike, c->n_ike, props, n, &w, &pr) || pr.suite.dh != sa->ke_group) {
-		init_failed(sa, "invalid proposal in IKE_SA_INIT response");
+		init_unusable(sa, "an unacceptable proposal");
 		return;
 	}
 	pl = ikm_find(m, PT_KE);
 	if (pl->u.ke.group != sa->ke_group) {
-		init_failed(sa, "KE group mismatch");
+		init_unusable(sa, "a KE of another group");
+		return;
+	}
+	err = ikc_ke_derive(sa->ke, pl->u.ke.data, pl->u.ke.len, gir, sizeof(gir), &gir_len);
+	if (err == -EBADMSG) {
+		init_unusable(sa, "an invalid KE");
 		return;
 	}
 	sa->suite = pr.suite;
@@ -365,13 +386,11 @@ void ike_init_on_response(struct ike_sa *sa, struct ikm_msg *m,
 	pl = ikm_find(m, PT_NONCE);
 	memcpy(sa->nr, pl->u.nonce.data, pl->u.nonce.len);
 	sa->nr_len = pl->u.nonce.len;
-	err = ikc_ke_derive(sa->ke, ikm_find(m, PT_KE)->u.ke.data, ikm_find(m, PT_KE)->u.ke.len,
-			    gir, sizeof(gir), &gir_len);
 	if (!err)
 		err = ike_sa_derive_keys(sa, gir, gir_len);
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (err) {
-		init_failed(sa, err == -EBADMSG ? "invalid KE from peer" : "key derivation failed");
+		init_failed(sa, "key derivation failed");
 		return;
 	}
 	detect_nat(sa, m, sa->spi_r, remote, &sa->local);

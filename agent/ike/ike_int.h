@@ -154,9 +154,10 @@ struct ike_sa {
 	uint16_t cookie_len;
 	uint8_t init_req_hash[32];       /* responder: retransmission check */
 	unsigned init_retries;           /* INVALID_KE / COOKIE round trips */
-	uint16_t init_err;               /* unauthenticated error notify that answered
-	                                  * our IKE_SA_INIT (§2.21.1), 0 = none */
-	unsigned init_err_tries;         /* retransmissions done when it arrived */
+	const char *init_err;            /* why the last unauthenticated answer to our
+	                                  * IKE_SA_INIT was unusable (§2.21.1), or NULL */
+	unsigned init_err_first;         /* retransmissions done when the first came */
+	unsigned init_err_last;          /* ... and when the latest came */
 	struct agc_id peer_id;
 	/* Message IDs (RFC 7296 §2.3). */
 	uint32_t mid_send;               /* next request MID */
@@ -288,6 +289,9 @@ struct ike_child *ike_child_by_in(const struct ike_sa *sa, uint32_t spi_in);
 struct ike_child *ike_child_by_out(const struct ike_sa *sa, uint32_t spi_out);
 void ike_child_timers_init(struct ike_child *c);
 void ike_child_arm(struct ike_child *c);
+/* A Child SA back in service after its replacement went away: rekey it
+ * soon if its rekey time passed meanwhile. */
+void ike_child_rekey_resume(struct ike_child *c);
 void ike_children_move(struct ike_sa *from, struct ike_sa *to);
 void ike_keylog_child(struct ike_sa *sa, const struct ike_child *c);
 

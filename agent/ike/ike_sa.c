@@ -120,9 +120,11 @@ static bool give_up(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 {
 	if (x->tries >= retx_tries(sa->e))
 		return true;
-	/* An error answered our IKE_SA_INIT and one retransmission since has
-	 * brought no valid answer: the error was real (§2.21.1). */
-	if (x->kind == XK_INIT && sa->init_err && x->tries > sa->init_err_tries)
+	/* §2.21.1 "should continue trying for some time before giving up":
+	 * an unusable answer to IKE_SA_INIT came for a retransmission too, so
+	 * it is the responder's own and not a lone forgery (ike_init.c
+	 * init_unusable()). */
+	if (x->kind == XK_INIT && sa->init_err && sa->init_err_last > sa->init_err_first)
 		return true;
 	if (x->kind == XK_DPD && sa->conn->c.dpd_timeout_s &&
 	    now - x->first_sent >= (uint64_t)sa->conn->c.dpd_timeout_s * 1000)
@@ -149,7 +151,7 @@ static void on_retx(struct tmr *t, uint64_t now)
 			SA_LOG(sa, IKE_LOG_INFO, "giving up on %s request MID %u after %u retransmits",
 			       ikm_exchange_name(x->exchange), x->mid, x->tries);
 			ike_xchg_failed(sa, x, x->kind == XK_INIT && sa->init_err ?
-					ikm_notify_name(sa->init_err) : "peer not responding");
+					sa->init_err : "peer not responding");
 			continue;
 		}
 		x->tries++;
@@ -1138,6 +1140,14 @@ void ike_child_arm(struct ike_child *c)
 		arm(c->sa, &c->t_rekey, now + ike_jitter(c->sa->e, cf->child_rekey_s * 1000u));
 	if (cf->child_lifetime_s)
 		arm(c->sa, &c->t_expire, now + (uint64_t)cf->child_lifetime_s * 1000);
+}
+
+void ike_child_rekey_resume(struct ike_child *c)
+{
+	/* on_child_rekey ignored the timer while the Child SA was not
+	 * INSTALLED, so an unarmed timer means its rekey time has passed. */
+	if (c->sa->conn->c.child_rekey_s && !tmr_armed(&c->t_rekey))
+		arm(c->sa, &c->t_rekey, ike_now(c->sa->e) + ike_jitter(c->sa->e, 1000));
 }
 
 void ike_child_remove(struct ike_child *c, const char *reason)

@@ -90,11 +90,13 @@ fi
 # an upper bound on Fmax that exists even when the design does not place,
 # and the path that bounds it.
 sta_ps=0; sta_bound=null
+rm -f "$out/sta.txt"
 if [ -s "$out/hx8k.json" ] && yosys -q -p "read_json $out/hx8k.json; \
     read_verilog -lib -specify -DICE40_HX +/ice40/cells_sim.v; hierarchy -top isq_hx8k; \
     tee -q -o $out/sta.txt sta" >/dev/null 2>&1; then
-	sta_ps=$(awk '/Latest arrival time/ { print $NF + 0; exit }' "$out/sta.txt")
-	[ "${sta_ps:-0}" -gt 0 ] && sta_bound=$(awk -v p="$sta_ps" 'BEGIN { printf "%.1f", 1e6 / p }')
+	sta_ps=$(awk '/Latest arrival time/ { printf "%d", $NF + 0; exit }' "$out/sta.txt")
+	case $sta_ps in ''|*[!0-9]*) sta_ps=0 ;; esac
+	[ "$sta_ps" -gt 0 ] && sta_bound=$(awk -v p="$sta_ps" 'BEGIN { printf "%.1f", 1e6 / p }')
 fi
 
 printf '\n%-44s %s\n' "engine synthesis" "value"

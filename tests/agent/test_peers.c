@@ -1311,6 +1311,49 @@ static void t_init_error_forged(void **state)
 	freenet(net);
 }
 
+/* Drops A's IKE_SA_INIT requests while *arg (counted down) is not 0. */
+static bool drop_a_init(struct tnet *net, const struct tpkt *p, unsigned n, void *arg)
+{
+	unsigned *left = arg;
+	struct ikm_hdr h;
+
+	(void)net; (void)n;
+	if (!*left || p->from != 0 || ikm_peek_hdr(p->data, p->len, &h) || h.exchange != IKE_SA_INIT)
+		return false;
+	--*left;
+	return true;
+}
+
+/* §2.21.1 "should continue trying for some time before giving up": one
+ * forged error, then the request and its next two retransmissions are
+ * lost; the initiation goes on retransmitting and completes with the
+ * responder's answer to the third retransmission. */
+static void t_init_error_then_loss(void **state)
+{
+	struct tnet *net = mknet(NULL, NULL, NULL, NULL);
+	unsigned left = 3;
+	struct tpkt *p;
+	uint8_t r[36];
+
+	(void)state;
+	net->hold = true;
+	assert_int_equal(ike_initiate(A->e, "c", NULL), 0);
+	p = net->head;
+	assert_non_null(p);
+	forge_init_notify(r, p->data, N_NO_PROPOSAL_CHOSEN);
+	ike_input(A->e, &p->dst, &p->src, false, r, sizeof(r));
+	assert_int_equal(ike_engine_stats(A->e)->init_errors, 1);
+	net->drop = drop_a_init;
+	net->drop_arg = &left;
+	net->hold = false;
+	tnet_run(net, 60000);
+	assert_int_equal(left, 0);
+	assert_int_equal(A->ev_failed, 0);
+	assert_int_equal(ike_engine_stats(A->e)->init_errors, 1);
+	assert_pair(net, 1);
+	freenet(net);
+}
+
 /* RFC 7296 §1.3.1: "If this is unacceptable to the initiator, the initiator
  * MUST delete the SA." Our responder never answers outside the proposal, so
  * B's answer is rewritten on the wire: held back, opened with B's exported
@@ -1509,6 +1552,7 @@ int main(void)
 		cmocka_unit_test(t_bad_padding),
 		cmocka_unit_test(t_init_response_forged),
 		cmocka_unit_test(t_init_error_forged),
+		cmocka_unit_test(t_init_error_then_loss),
 		cmocka_unit_test(t_auth_child_refused),
 		cmocka_unit_test(t_ccsa_child_refused),
 	};

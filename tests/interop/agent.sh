@@ -688,7 +688,7 @@ ck_count() {
 }
 
 agent_cookie_phase() {
-	local ike=aes128gcm16-prfsha256-x25519 esp=aes128gcm16 out n n_resp n_req
+	local ike=aes128gcm16-prfsha256-x25519 esp=aes128gcm16 out n n_resp n_req spi1 est
 	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
 		skip "agent cookie: $agent_bin not built"
 		return
@@ -719,8 +719,11 @@ agent_cookie_phase() {
 	n_resp=$(ck_count "$IPSI_RUN/ck-initiator.pcapng" resp)
 	n_req=$(ck_count "$IPSI_RUN/ck-initiator.pcapng" req)
 	ipsi_log "  load: $out; COOKIE answers from charon: $n_resp, requests echoing one: $n_req"
-	check "agent cookie initiator: 24 IKE SAs established (and deleted) with charon demanding COOKIEs" \
-		bash -c "echo '$out' | grep -q '\"completed\":24' && [ '$n_resp' -gt 0 ] && [ '$n_req' -ge '$n_resp' ]"
+	check "agent cookie initiator: 24 IKE SAs established with charon demanding COOKIEs, each echoed" \
+		bash -c 'echo "$1" | grep -q "\"completed\":24" && [ "$2" -gt 0 ] && [ "$3" -ge "$2" ]' \
+		_ "$out" "$n_resp" "$n_req"
+	check "agent cookie initiator: all 24 deleted again at charon" \
+		wait_for 5 not_established b
 	IPSI_NEED_ESP=0 check "agent cookie initiator: tshark decrypts every IKE message with our key log" \
 		ipsi_check_decrypt "$IPSI_RUN/ck-initiator.pcapng" "$IPSI_RUN/a/agent-keys.log"
 	kill "$(cat "$IPSI_RUN/b/pid")" 2>/dev/null
@@ -745,21 +748,30 @@ agent_cookie_phase() {
 	NFT
 	swanctl_ a --initiate --child net --timeout 1 > /dev/null 2>&1
 	n=$(agent_cli b status --json 2>/dev/null | jq -r '.half_open')
-	ip netns exec "$IPSI_NS_B" nft delete table inet ipsi-ck
+	spi1=$(ajq b '.sas[0].spi_i')
+	# From now on only that first IKE SA's IKE_AUTH is dropped (its SPIi
+	# follows the UDP header and the 4-byte non-ESP marker), so it stays
+	# half-open while the second initiation meets our COOKIE.
+	ip netns exec "$IPSI_NS_B" nft -f - <<-NFT
+	flush chain inet ipsi-ck in
+	add rule inet ipsi-ck in udp dport 4500 @th,96,64 0x${spi1:-0} drop
+	NFT
 	swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
 	ipsi_capture_stop ck-responder
 	n_resp=$(ck_count "$IPSI_RUN/ck-responder.pcapng" resp)
 	n_req=$(ck_count "$IPSI_RUN/ck-responder.pcapng" req)
-	ipsi_log "  half-open held: $n; COOKIE answers from us: $n_resp, charon's requests echoing one: $n_req"
+	est=$(ajq b '[.sas[] | select(.state == "ESTABLISHED") | .spi_i] | join(" ")')
+	ipsi_log "  half-open held: $n ($spi1); COOKIE answers from us: $n_resp, charon's requests echoing one: $n_req; established: $est"
 	check "agent cookie responder: a half-open IKE SA held, our COOKIE echoed by charon" \
-		bash -c "[ '$n' = 1 ] && [ '$n_resp' -gt 0 ] && [ '$n_req' -gt 0 ] &&
-			[ \"\$(IPSECHA_SOCKET=$IPSI_RUN/b/agent.sock $cli_bin status --json | jq -r '.stats.cookies_sent')\" -gt 0 ]"
-	check "agent cookie responder: charon's IKE SA through the COOKIE established on both sides" \
-		bash -c "swanctl_() { STRONGSWAN_CONF=$IPSI_RUN/a/swanctl-client.conf swanctl \"\$@\" --uri unix://$IPSI_RUN/a/charon.vici; };
-			swanctl_ --list-sas 2>/dev/null | grep -q ESTABLISHED &&
-			[ \"\$(IPSECHA_SOCKET=$IPSI_RUN/b/agent.sock $cli_bin sa list --json | jq '[.sas[] | select(.state == \"ESTABLISHED\")] | length')\" -ge 1 ]"
+		bash -c '[ "$1" = 1 ] && [ "$2" -gt 0 ] && [ "$3" -gt 0 ] && [ "$4" -gt 0 ]' \
+		_ "$n" "$n_resp" "$n_req" "$(agent_cli b status --json 2>/dev/null | jq -r '.stats.cookies_sent')"
+	check "agent cookie responder: the IKE SA through the COOKIE (not the held one) established on both sides" \
+		bash -c '[ -n "$1" ] && [ "$1" != null ] && [ "$1" != "$2" ] && case " $1 " in *" $2 "*) false ;; esac' \
+		_ "$est" "$spi1"
+	check "agent cookie responder: charon has it established" established a
 	IPSI_NEED_ESP=0 check "agent cookie responder: tshark decrypts every IKE message with our key log" \
 		ipsi_check_decrypt "$IPSI_RUN/ck-responder.pcapng" "$IPSI_RUN/b/agent-keys.log"
+	ip netns exec "$IPSI_NS_B" nft delete table inet ipsi-ck
 	agent_stop b
 	kill "$(cat "$IPSI_RUN/a/pid")" 2>/dev/null
 }
