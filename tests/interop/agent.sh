@@ -69,6 +69,45 @@ agent_stop() {
 	sleep 0.2
 }
 
+# agent_phase_ready WHAT: the agent and its CLI are built (else a skip) and
+# the two namespaces are up.
+agent_phase_ready() {
+	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
+		skip "agent $1: $agent_bin not built"
+		return 1
+	fi
+	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
+		ipsi_topology || { bad "topology"; return 1; }
+	fi
+}
+
+# agent_reset: the previous step's charon and agent stopped, their files gone.
+agent_reset() {
+	for n in a b; do
+		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
+	done
+	sleep 0.3
+	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+}
+
+# agent_vs_charon ROLE IKE_CHARON IKE_OURS ESP: after agent_reset, a started
+# charon and the configuration of our agent (not started: callers adjust
+# it), identities a@/b@ipsi.test. ROLE is our agent's: responder = charon
+# in A initiates to our agent in B; initiator = our agent in A, charon in B
+# answering %any. IPSI_CHARON_EXTRA and IPSI_DPD pass through to charon.
+agent_vs_charon() {
+	agent_reset
+	if [ "$1" = responder ]; then
+		ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" || return 1
+		ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$2" "$4"
+		agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$3" "$4" none
+	else
+		ipsi_charon_conf b && ipsi_charon_start b "$IPSI_NS_B" || return 1
+		ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$2" "$4"
+		agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$3" "$4" none
+	fi
+}
+
 # charon's vici names -> our proposal keywords.
 kw_of() {
 	case $1 in
@@ -432,20 +471,10 @@ mx_row() { # ROLE IKE ESP IDKIND
 
 agent_matrix_phase() {
 	local role ike esp k
-	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
-		skip "agent matrix: $agent_bin not built"
-		return
-	fi
-	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
-		ipsi_topology || { bad "topology"; return; }
-	fi
+	agent_phase_ready matrix || return
 	for role in responder initiator; do
 		echo "--- agent matrix, our agent as $role: 96 IKE x 40 ESP suites"
-		for n in a b; do
-			[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
-		done
-		sleep 0.3
-		rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
+		agent_reset
 		# (the agent logs at info: 96 rows of debug lines would be large)
 		if [ "$role" = responder ]; then
 			ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" ||
@@ -491,22 +520,9 @@ agent_matrix_phase() {
 # IKE_AUTH answer; our IKE SA stays up without it.
 agent_esn_phase() {
 	local ike=aes128gcm16-prfsha256-x25519 esp=aes128gcm16-esn cap j
-	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
-		skip "agent esn: $agent_bin not built"
-		return
-	fi
-	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
-		ipsi_topology || { bad "topology"; return; }
-	fi
+	agent_phase_ready esn || return
 	echo "--- agent esn, our agent as responder: $ike / $esp"
-	for n in a b; do
-		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
-	done
-	sleep 0.3
-	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
-	ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" || { bad "agent esn: charon start"; return; }
-	ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp"
-	agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp" none
+	agent_vs_charon responder "$ike" "$ike" "$esp" || { bad "agent esn: charon start"; return; }
 	agent_start b "$IPSI_NS_B" || { bad "agent esn: agent start"; return; }
 	ipsi_capture_start ag-esn-responder
 	swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
@@ -528,12 +544,7 @@ agent_esn_phase() {
 	agent_stop b
 
 	echo "--- agent esn, our agent as initiator: $ike / $esp"
-	kill "$(cat "$IPSI_RUN/a/pid")" 2>/dev/null
-	sleep 0.3
-	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
-	ipsi_charon_conf b && ipsi_charon_start b "$IPSI_NS_B" || { bad "agent esn: charon start"; return; }
-	ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp"
-	agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp" none
+	agent_vs_charon initiator "$ike" "$ike" "$esp" || { bad "agent esn: charon start"; return; }
 	agent_start a "$IPSI_NS_A" || { bad "agent esn: agent start"; return; }
 	ipsi_capture_start ag-esn-initiator
 	agent_cli a initiate ipsi > /dev/null 2>&1
@@ -559,22 +570,9 @@ agent_esn_phase() {
 # Child SA.
 agent_dpd_phase() {
 	local ike=aes128-sha256-ecp256 esp=aes128-sha256 j
-	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
-		skip "agent dpd: $agent_bin not built"
-		return
-	fi
-	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
-		ipsi_topology || { bad "topology"; return; }
-	fi
+	agent_phase_ready dpd || return
 	echo "--- agent dpd: charon's DPD to our responder"
-	for n in a b; do
-		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
-	done
-	sleep 0.3
-	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
-	ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" || { bad "agent dpd: charon start"; return; }
-	IPSI_DPD=1s ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp"
-	agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp" none
+	IPSI_DPD=1s agent_vs_charon responder "$ike" "$ike" "$esp" || { bad "agent dpd: charon start"; return; }
 	printf 'dpd_interval = 0\n' >> "$IPSI_RUN/b/agent.conf"
 	agent_start b "$IPSI_NS_B" || { bad "agent dpd: agent start"; return; }
 	ipsi_capture_start ag-dpd
@@ -589,11 +587,7 @@ agent_dpd_phase() {
 	cp "$IPSI_RUN/b/agent-keys.log" "$IPSI_RUN/ag-dpd.keys"
 
 	echo "--- agent dpd: our initiator's DPD to charon, then charon killed"
-	sleep 0.3
-	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
-	ipsi_charon_conf b && ipsi_charon_start b "$IPSI_NS_B" || { bad "agent dpd: charon start"; return; }
-	ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp"
-	agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp" none
+	agent_vs_charon initiator "$ike" "$ike" "$esp" || { bad "agent dpd: charon start"; return; }
 	printf 'dpd_interval = 1s\ndpd_timeout = 3s\n' >> "$IPSI_RUN/a/agent.conf"
 	sed -i '/^\[global\]/a retransmit_timeout = 500ms' "$IPSI_RUN/a/agent.conf"
 	agent_start a "$IPSI_NS_A" || { bad "agent dpd: agent start"; return; }
@@ -625,22 +619,9 @@ agent_dpd_phase() {
 # retries with it.
 agent_ke_phase() {
 	local ike_i=aes128gcm16-prfsha256-x25519-ecp256 ike_r=aes128gcm16-prfsha256-ecp256 esp=aes128gcm16 j
-	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
-		skip "agent ke: $agent_bin not built"
-		return
-	fi
-	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
-		ipsi_topology || { bad "topology"; return; }
-	fi
+	agent_phase_ready ke || return
 	echo "--- agent ke: charon offers x25519 first, our responder wants ecp256"
-	for n in a b; do
-		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
-	done
-	sleep 0.3
-	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
-	ipsi_charon_conf a && ipsi_charon_start a "$IPSI_NS_A" || { bad "agent ke: charon start"; return; }
-	ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike_i" "$esp"
-	agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike_r" "$esp" none
+	agent_vs_charon responder "$ike_i" "$ike_r" "$esp" || { bad "agent ke: charon start"; return; }
 	agent_start b "$IPSI_NS_B" || { bad "agent ke: agent start"; return; }
 	swanctl_ a --initiate --child net --timeout 10 > /dev/null 2>&1
 	check "agent ke responder: our INVALID_KE_PAYLOAD(ECP_256) taken by charon, established with it" \
@@ -651,11 +632,7 @@ agent_ke_phase() {
 	kill "$(cat "$IPSI_RUN/a/pid")" 2>/dev/null
 
 	echo "--- agent ke: our initiator offers x25519 first, charon wants ecp256"
-	sleep 0.3
-	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
-	ipsi_charon_conf b && ipsi_charon_start b "$IPSI_NS_B" || { bad "agent ke: charon start"; return; }
-	ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike_r" "$esp"
-	agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike_i" "$esp" none
+	agent_vs_charon initiator "$ike_r" "$ike_i" "$esp" || { bad "agent ke: charon start"; return; }
 	agent_start a "$IPSI_NS_A" || { bad "agent ke: agent start"; return; }
 	agent_cli a initiate ipsi > /dev/null 2>&1
 	j=$(ajq a '.sas[0].dh')
@@ -689,28 +666,15 @@ ck_count() {
 
 agent_cookie_phase() {
 	local ike=aes128gcm16-prfsha256-x25519 esp=aes128gcm16 out n n_resp n_req spi1 est
-	if [ ! -x "$agent_bin" ] || [ ! -x "$cli_bin" ]; then
-		skip "agent cookie: $agent_bin not built"
-		return
-	fi
 	if ! command -v nft > /dev/null; then
 		skip "agent cookie: nft not installed (tools/deps.txt lists it)"
 		return
 	fi
-	if ! ip netns list | grep -qx "$IPSI_NS_A\( .*\)\?"; then
-		ipsi_topology || { bad "topology"; return; }
-	fi
-	for n in a b; do
-		[ -f "$IPSI_RUN/$n/pid" ] && kill "$(cat "$IPSI_RUN/$n/pid")" 2>/dev/null
-	done
-	sleep 0.3
+	agent_phase_ready cookie || return
 
 	echo "--- agent cookie: charon (cookie_threshold = 1) demands COOKIEs from our initiator"
-	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
-	IPSI_CHARON_EXTRA="cookie_threshold = 1" ipsi_charon_conf b &&
-		ipsi_charon_start b "$IPSI_NS_B" || { bad "agent cookie: charon start"; return; }
-	ipsi_swanctl_conf b "$B_OUT" "%any" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp"
-	agent_conf a "" "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp" none
+	IPSI_CHARON_EXTRA="cookie_threshold = 1" agent_vs_charon initiator "$ike" "$ike" "$esp" ||
+		{ bad "agent cookie: charon start"; return; }
 	ipsi_capture_start ck-initiator
 	out=$(ip netns exec "$IPSI_NS_A" "$agent_bin" --config "$IPSI_RUN/a/agent.conf" --no-card \
 		--load-initiator ipsi --count 24 --concurrency 4 --load-timeout 60 --json \
@@ -729,12 +693,8 @@ agent_cookie_phase() {
 	kill "$(cat "$IPSI_RUN/b/pid")" 2>/dev/null
 
 	echo "--- agent cookie: our responder (cookie_threshold = 1) demands a COOKIE from charon"
-	sleep 0.3
-	rm -rf "$IPSI_RUN/a" "$IPSI_RUN/b"
-	IPSI_CHARON_EXTRA="reuse_ikesa = no" ipsi_charon_conf a &&
-		ipsi_charon_start a "$IPSI_NS_A" || { bad "agent cookie: charon start"; return; }
-	ipsi_swanctl_conf a "$A_OUT" "$B_OUT" a@ipsi.test b@ipsi.test "$A_TS" "$B_TS" "$ike" "$esp"
-	agent_conf b "" "$B_OUT" "$A_OUT" b@ipsi.test a@ipsi.test "$B_TS" "$A_TS" "$ike" "$esp" none
+	IPSI_CHARON_EXTRA="reuse_ikesa = no" agent_vs_charon responder "$ike" "$ike" "$esp" ||
+		{ bad "agent cookie: charon start"; return; }
 	sed -i '/^\[global\]/a cookie_threshold = 1' "$IPSI_RUN/b/agent.conf"
 	agent_start b "$IPSI_NS_B" || { bad "agent cookie: agent start"; return; }
 	ipsi_capture_start ck-responder
