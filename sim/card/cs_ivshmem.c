@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int send_msg(int sock, int64_t v, int fd)
+int cs_ivshmem_send(int sock, int64_t v, int fd)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -190,15 +190,15 @@ void cs_srv_accept(struct cs_server *s)
 			err = -errno;
 	}
 	if (!err)
-		err = send_msg(sock, 0, -1);            /* protocol version */
+		err = cs_ivshmem_send(sock, 0, -1);            /* protocol version */
 	if (!err)
-		err = send_msg(sock, p->id, -1);        /* its id */
+		err = cs_ivshmem_send(sock, p->id, -1);        /* its id */
 	if (!err)
-		err = send_msg(sock, -1, s->shm_fd);    /* shared memory */
+		err = cs_ivshmem_send(sock, -1, s->shm_fd);    /* shared memory */
 	for (i = 0; i < (int)ICA_NUM_VECTORS && !err; i++)
-		err = send_msg(sock, CS_CARD_PEER, s->card_efd[i]);  /* the card */
+		err = cs_ivshmem_send(sock, CS_CARD_PEER, s->card_efd[i]);  /* the card */
 	for (i = 0; i < (int)ICA_NUM_VECTORS && !err; i++)
-		err = send_msg(sock, p->id, p->efd[i]); /* its interrupts */
+		err = cs_ivshmem_send(sock, p->id, p->efd[i]); /* its interrupts */
 	if (err) {
 		peer_close(s, p);
 		return;

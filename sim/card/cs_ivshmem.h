@@ -35,6 +35,10 @@ struct cs_server {
 
 /* Listen on path (a stale socket file is replaced; a live card there is
  * -EADDRINUSE). shm_fd is handed to every client. */
+/* One protocol message: V (little-endian int64) with FD attached when
+ * FD >= 0; never blocks. 0 or -errno. */
+int cs_ivshmem_send(int sock, int64_t v, int fd);
+
 int cs_srv_open(struct cs_server *s, const char *path, int shm_fd);
 void cs_srv_close(struct cs_server *s);
 /* Fill pollfds: [0] listen socket, [1] doorbell, then clients. Returns count. */

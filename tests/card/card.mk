@@ -32,8 +32,9 @@ ipsecha-conformance-static: $(CONF_STATIC)
 
 # ---- connection error paths (stopped, killed, frozen card; not-a-card servers)
 CONN_BIN := $(BIN)/test-hostlib-conn
-$(O)/obj/tests/hostlib/test_conn.o: CPPFLAGS += $(HOSTLIB_INC) -I$(TOP)/hostlib
-$(CONN_BIN): $(O)/obj/tests/hostlib/test_conn.o $(HOSTLIB_A)
+# (its not-a-card servers speak the ivshmem protocol through the card's sender)
+$(O)/obj/tests/hostlib/test_conn.o: CPPFLAGS += $(HOSTLIB_INC) -I$(TOP)/hostlib -I$(TOP)/sim/card
+$(CONN_BIN): $(O)/obj/tests/hostlib/test_conn.o $(O)/obj/sim/card/cs_ivshmem.o $(HOSTLIB_A)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HOSTLIB_LDLIBS)
 

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cs_ivshmem.h"
 #include "hl_internal.h"
 #include "ipsecha.h"
 #include "ipsecha_card_abi.h"
@@ -150,29 +151,6 @@ static void t_card_freezes(void)
 
 /* ---- a minimal ivshmem server serving a BAR we fill ourselves ---- */
 
-static int send_msg(int sock, int64_t v, int fd)
-{
-	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } u;
-	struct iovec iov = { &v, sizeof(v) };
-	struct msghdr mh = { 0 };
-
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(v) ? 0 : -1;
-}
-
 /* Serve one client with `version` and a BAR prepared by fill(); the child
  * process exits after the client leaves. */
 static pid_t fake_server(const char *name, char *uri, size_t len, int64_t version,
@@ -204,13 +182,13 @@ static pid_t fake_server(const char *name, char *uri, size_t len, int64_t versio
 				_exit(1);
 			e[i] = f[1];
 		}
-		send_msg(c, version, -1);
-		send_msg(c, 5, -1);
-		send_msg(c, -1, mfd);
-		send_msg(c, 0, e[0]);
-		send_msg(c, 0, e[1]);
-		send_msg(c, 5, e[2]);
-		send_msg(c, 5, e[3]);
+		cs_ivshmem_send(c, version, -1);
+		cs_ivshmem_send(c, 5, -1);
+		cs_ivshmem_send(c, -1, mfd);
+		cs_ivshmem_send(c, 0, e[0]);
+		cs_ivshmem_send(c, 0, e[1]);
+		cs_ivshmem_send(c, 5, e[2]);
+		cs_ivshmem_send(c, 5, e[3]);
 		while (read(c, &b, 1) > 0)
 			;
 		_exit(0);
