@@ -110,40 +110,39 @@ static enum haw_why collect(const struct ikm_msg *m, bool request, struct haw_sy
 	return HAW_OK;
 }
 
-enum haw_why haw_parse_request(const struct ikm_msg *m, struct haw_sync *out)
+/* The header of a Message ID sync request (REQUEST) or response, then its
+ * notifies. */
+static enum haw_why parse_sync(const struct ikm_msg *m, bool request, struct haw_sync *s)
 {
-	struct haw_sync s;
-	enum haw_why why;
-
 	if (m->hdr.exchange != INFORMATIONAL)
 		return HAW_NOT_INFORMATIONAL;
-	if (ikm_is_response(m))
-		return HAW_NOT_REQUEST;
+	if (ikm_is_response(m) == request)
+		return request ? HAW_NOT_REQUEST : HAW_NOT_RESPONSE;
 	/* §5.1: "The request and the response MUST both be sent with a
 	 * Message ID value of zero." */
 	if (m->hdr.mid != 0)
 		return HAW_MID_NOT_ZERO;
-	if ((why = collect(m, true, &s)) != HAW_OK)
-		return why;
-	*out = s;
-	return HAW_OK;
+	return collect(m, request, s);
+}
+
+enum haw_why haw_parse_request(const struct ikm_msg *m, struct haw_sync *out)
+{
+	struct haw_sync s;
+	enum haw_why why = parse_sync(m, true, &s);
+
+	if (why == HAW_OK)
+		*out = s;
+	return why;
 }
 
 enum haw_why haw_parse_response(const struct ikm_msg *m, struct haw_mid *out)
 {
 	struct haw_sync s;
-	enum haw_why why;
+	enum haw_why why = parse_sync(m, false, &s);
 
-	if (m->hdr.exchange != INFORMATIONAL)
-		return HAW_NOT_INFORMATIONAL;
-	if (!ikm_is_response(m))
-		return HAW_NOT_RESPONSE;
-	if (m->hdr.mid != 0)
-		return HAW_MID_NOT_ZERO;
-	if ((why = collect(m, false, &s)) != HAW_OK)
-		return why;
-	*out = s.mid;
-	return HAW_OK;
+	if (why == HAW_OK)
+		*out = s.mid;
+	return why;
 }
 
 enum haw_why haw_parse_rc_only(const struct ikm_msg *m, struct haw_sync *out)
