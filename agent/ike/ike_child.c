@@ -84,12 +84,7 @@ int ike_child_from_exchange(struct ike_sa *sa, struct ike_child *c,
 		free(c);
 		return err;
 	}
-	htab_add(&e->child_spis, &c->by_spi, c->spi_in);
-	c->next = sa->children;
-	sa->children = c;
-	sa->n_children++;
-	ike_child_arm(c);
-	ike_keylog_child(sa, c);
+	ike_child_link(sa, c);
 	e->st.child_established++;
 	ikc_suite_format(&c->suite, IKC_PROTO_ESP, alg, sizeof(alg));
 	SA_LOG(sa, IKE_LOG_INFO, "CHILD_SA %u established (%s, SPIs %08x_i %08x_o%s%s)", c->id, alg,

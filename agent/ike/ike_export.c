@@ -211,12 +211,7 @@ int ike_sa_import(struct ike_engine *e, const struct ike_sa_rec *rec, bool hold,
 			free(c);
 			goto fail;
 		}
-		htab_add(&e->child_spis, &c->by_spi, c->spi_in);
-		c->next = sa->children;
-		sa->children = c;
-		sa->n_children++;
-		ike_child_arm(c);
-		ike_keylog_child(sa, c);
+		ike_child_link(sa, c);
 	}
 	sa->state = IKE_S_ESTABLISHED;
 	sa->established = ike_now(e);

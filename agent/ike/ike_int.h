@@ -289,6 +289,9 @@ struct ike_child *ike_child_by_in(const struct ike_sa *sa, uint32_t spi_in);
 struct ike_child *ike_child_by_out(const struct ike_sa *sa, uint32_t spi_out);
 void ike_child_timers_init(struct ike_child *c);
 void ike_child_arm(struct ike_child *c);
+/* An installed Child SA joins its IKE SA: indexed by inbound SPI, timers
+ * armed, keys logged (when the key log is on). */
+void ike_child_link(struct ike_sa *sa, struct ike_child *c);
 /* A Child SA back in service after its replacement went away: rekey it
  * soon if its rekey time passed meanwhile. */
 void ike_child_rekey_resume(struct ike_child *c);

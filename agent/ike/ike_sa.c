@@ -1142,6 +1142,16 @@ void ike_child_arm(struct ike_child *c)
 		arm(c->sa, &c->t_expire, now + (uint64_t)cf->child_lifetime_s * 1000);
 }
 
+void ike_child_link(struct ike_sa *sa, struct ike_child *c)
+{
+	htab_add(&sa->e->child_spis, &c->by_spi, c->spi_in);
+	c->next = sa->children;
+	sa->children = c;
+	sa->n_children++;
+	ike_child_arm(c);
+	ike_keylog_child(sa, c);
+}
+
 void ike_child_rekey_resume(struct ike_child *c)
 {
 	/* on_child_rekey ignored the timer while the Child SA was not
